@@ -1,0 +1,18 @@
+export type { EventMetadata, ExpectedVersion, JsonObject, JsonValue, NewEvent, RecordedEvent } from './events/event.js';
+export {
+  type ErrorCode,
+  HindsightError,
+  InvalidInputError,
+  isHindsightError,
+  PositionOverflowError,
+  StoreClosedError,
+  WrongExpectedVersionError,
+} from './events/errors.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamAppend,
+} from './store/event-store.js';

@@ -1,0 +1,1 @@
+export { createSqliteEventStore, type SqliteEventStore, type SqliteEventStoreOptions } from './store.js';

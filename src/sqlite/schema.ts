@@ -1,0 +1,46 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema, as numbered migrations. Each runs once, in order, inside one write transaction,
+ * so processes starting at once against the same file apply each exactly once.
+ */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'events',
+    sql: `
+      CREATE TABLE events (
+        position       INTEGER PRIMARY KEY,
+        id             TEXT    NOT NULL UNIQUE,
+        stream_id      TEXT    NOT NULL,
+        stream_version INTEGER NOT NULL,
+        type           TEXT    NOT NULL,
+        schema_version INTEGER NOT NULL DEFAULT 1,
+        data           TEXT    NOT NULL,
+        metadata       TEXT    NOT NULL,
+        recorded_at    INTEGER NOT NULL,
+        UNIQUE (stream_id, stream_version)
+      );
+      CREATE TRIGGER events_are_immutable_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE is not allowed'); END;
+      CREATE TRIGGER events_are_immutable_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE is not allowed'); END;
+    `,
+  },
+];
+
+/** Applies the migrations this file has not seen yet. */
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS hindsight_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = db.prepare('SELECT 1 FROM hindsight_migrations WHERE version = ?').pluck();
+  const record = db.prepare('INSERT INTO hindsight_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  const run = db.transaction(() => {
+    for (const m of migrations) {
+      if (applied.get(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, Date.now());
+    }
+  });
+  run.immediate();
+}

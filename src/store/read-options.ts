@@ -1,0 +1,75 @@
+import { InvalidInputError } from '../events/errors.js';
+import type { ReadAllOptions, ReadStreamOptions } from './event-store.js';
+
+export const defaultBatchSize = 1000;
+
+function positiveInteger(value: unknown, fallback: number, where: string, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
+  throw new InvalidInputError('InvalidArgument', where, `must be an integer of at least ${min}, got ${String(value)}`);
+}
+
+/** Read options with defaults filled in and every number checked. */
+export interface CheckedReadStream {
+  from: number | undefined;
+  backwards: boolean;
+  limit: number;
+  batchSize: number;
+}
+
+export function checkReadStreamOptions(options: ReadStreamOptions = {}): CheckedReadStream {
+  const direction = options.direction ?? 'forwards';
+  if (direction !== 'forwards' && direction !== 'backwards') {
+    throw new InvalidInputError('InvalidArgument', 'readStream direction', `must be 'forwards' or 'backwards'`);
+  }
+  return {
+    from: options.from === undefined ? undefined : positiveInteger(options.from, 1, 'readStream from', 0),
+    backwards: direction === 'backwards',
+    limit: positiveInteger(options.limit, Number.MAX_SAFE_INTEGER, 'readStream limit', 0),
+    batchSize: positiveInteger(options.batchSize, defaultBatchSize, 'readStream batchSize'),
+  };
+}
+
+export interface CheckedReadAll {
+  from: number;
+  limit: number;
+  streamPrefix: string | undefined;
+  types: readonly string[] | undefined;
+  batchSize: number;
+}
+
+export function checkReadAllOptions(options: ReadAllOptions = {}): CheckedReadAll {
+  const { streamPrefix, types } = options;
+  if (streamPrefix !== undefined && typeof streamPrefix !== 'string') {
+    throw new InvalidInputError('InvalidArgument', 'readAll streamPrefix', 'must be a string');
+  }
+  if (types !== undefined && (!Array.isArray(types) || types.some((t) => typeof t !== 'string'))) {
+    throw new InvalidInputError('InvalidArgument', 'readAll types', 'must be an array of strings');
+  }
+  return {
+    from: positiveInteger(options.from, 1, 'readAll from', 0),
+    limit: positiveInteger(options.limit, Number.MAX_SAFE_INTEGER, 'readAll limit', 0),
+    streamPrefix: streamPrefix === '' ? undefined : streamPrefix,
+    types,
+    batchSize: positiveInteger(options.batchSize, defaultBatchSize, 'readAll batchSize'),
+  };
+}
+
+/**
+ * Yields rows fetched `batchSize` at a time until a short batch or `limit`; only one batch is in memory.
+ * `fetch` is given how many rows to fetch and keeps its own cursor.
+ */
+export async function* inBatches<T>(
+  fetch: (count: number) => Promise<readonly T[]> | readonly T[],
+  limit: number,
+  batchSize: number,
+): AsyncGenerator<T> {
+  let left = limit;
+  while (left > 0) {
+    const count = Math.min(batchSize, left);
+    const rows = await fetch(count);
+    for (const row of rows) yield row;
+    left -= rows.length;
+    if (rows.length < count) return;
+  }
+}
