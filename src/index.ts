@@ -1,4 +1,3 @@
-export type { EventMetadata, ExpectedVersion, JsonObject, JsonValue, NewEvent, RecordedEvent } from './events/event.js';
 export {
   type ErrorCode,
   HindsightError,
@@ -8,6 +7,14 @@ export {
   StoreClosedError,
   WrongExpectedVersionError,
 } from './events/errors.js';
+export type {
+  EventMetadata,
+  ExpectedVersion,
+  JsonObject,
+  JsonValue,
+  NewEvent,
+  RecordedEvent,
+} from './events/event.js';
 export type {
   AppendOptions,
   AppendResult,
