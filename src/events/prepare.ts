@@ -21,7 +21,8 @@ export interface PreparedEvent {
 }
 
 const maxIdLength = 200;
-// C0 and C1 control characters, and DEL.
+// C0 and C1 control characters, and DEL: the point of this pattern is to find them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Checks a stream id: non-empty, at most 200 characters, no control characters. */
@@ -34,7 +35,8 @@ export function checkStreamId(streamId: unknown, where = 'streamId'): string {
 function nameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return `must be a string, got ${typeof name}`;
   if (name.length === 0) return 'must not be empty';
-  if (name.length > maxIdLength) return `is ${name.length} characters long; at most ${maxIdLength} are allowed`;
+  if (name.length > maxIdLength)
+    return `is ${name.length} characters long; at most ${maxIdLength} are allowed`;
   const match = controlCharacter.exec(name);
   if (match) {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');
@@ -56,7 +58,8 @@ export function prepareEvents(
 ): PreparedEvent[] {
   const where = `stream ${JSON.stringify(streamId)}`;
   if (!Array.isArray(events)) throw new InvalidInputError('InvalidEvent', where, 'events must be an array');
-  if (events.length === 0) throw new InvalidInputError('InvalidEvent', where, 'an append needs at least one event');
+  if (events.length === 0)
+    throw new InvalidInputError('InvalidEvent', where, 'an append needs at least one event');
   const prepared: PreparedEvent[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
     prepared[i] = prepareEvent(events[i], `${where}, event ${i}`, limits, seenIds);
@@ -84,7 +87,11 @@ function prepareEvent(
     const idProblem = nameProblem(event.id);
     if (idProblem) throw new InvalidInputError('InvalidEvent', `${at}, field id`, idProblem);
     if (seenIds.has(event.id)) {
-      throw new InvalidInputError('DuplicateEventId', `${at}, field id`, `id ${event.id} is used twice in one append`);
+      throw new InvalidInputError(
+        'DuplicateEventId',
+        `${at}, field id`,
+        `id ${event.id} is used twice in one append`,
+      );
     }
     seenIds.add(event.id);
     id = event.id;
@@ -95,7 +102,8 @@ function prepareEvent(
     throw new InvalidInputError('InvalidEvent', `${at}, field schemaVersion`, 'must be a positive integer');
   }
 
-  if (event.data === undefined) throw new InvalidInputError('InvalidEvent', `${at}, field data`, 'is missing');
+  if (event.data === undefined)
+    throw new InvalidInputError('InvalidEvent', `${at}, field data`, 'is missing');
   const dataProblem = findNonJson(event.data, 'data');
   if (dataProblem) throw new InvalidInputError('InvalidEvent', at, dataProblem);
   const metadata = event.metadata ?? {};
