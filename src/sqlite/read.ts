@@ -34,14 +34,19 @@ export class SqliteReader {
   constructor(private readonly db: Database.Database) {}
 
   readStream(streamId: string, o: CheckedReadStream): AsyncGenerator<RecordedEvent> {
+    const bounds = 'AND position <= ? AND recorded_at <= ?';
     const sql = o.backwards
-      ? `SELECT ${columns} FROM events WHERE stream_id = ? AND stream_version <= ? ORDER BY stream_version DESC LIMIT ?`
-      : `SELECT ${columns} FROM events WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`;
+      ? `SELECT ${columns} FROM events WHERE stream_id = ? AND stream_version <= ? ${bounds}
+         ORDER BY stream_version DESC LIMIT ?`
+      : `SELECT ${columns} FROM events WHERE stream_id = ? AND stream_version >= ? AND stream_version <= ? ${bounds}
+         ORDER BY stream_version LIMIT ?`;
     const statement = this.statement(sql);
-    let next = o.from ?? (o.backwards ? Number.MAX_SAFE_INTEGER : 1);
+    let next = o.backwards ? Math.min(o.from ?? o.maxVersion, o.maxVersion) : (o.from ?? 1);
     return inBatches(
       (count) => {
-        const rows = statement.all(streamId, next, count);
+        const rows = o.backwards
+          ? statement.all(streamId, next, o.maxPosition, o.maxTime, count)
+          : statement.all(streamId, next, o.maxVersion, o.maxPosition, o.maxTime, count);
         const last = rows[rows.length - 1];
         if (last) next = o.backwards ? last[3] - 1 : last[3] + 1;
         return rows.map(toEvent);
@@ -51,8 +56,17 @@ export class SqliteReader {
     );
   }
 
+  readEvent(eventId: string): RecordedEvent | undefined {
+    const row = this.statement(`SELECT ${columns} FROM events WHERE id = ?`).get(eventId);
+    return row && toEvent(row);
+  }
+
   readAll(o: CheckedReadAll): AsyncGenerator<RecordedEvent> {
     const filters = ['position >= ?'];
+    const byPosition = o.maxPosition !== Number.MAX_SAFE_INTEGER;
+    const byTime = o.maxTime !== Number.MAX_SAFE_INTEGER;
+    if (byPosition) filters.push('position <= ?');
+    if (byTime) filters.push('recorded_at <= ?');
     if (o.streamPrefix !== undefined) filters.push('substr(stream_id, 1, ?) = ?');
     if (o.types !== undefined) filters.push('type IN (SELECT value FROM json_each(?))');
     const statement = this.statement(
@@ -64,6 +78,8 @@ export class SqliteReader {
     return inBatches(
       (count) => {
         const params: unknown[] = [next];
+        if (byPosition) params.push(o.maxPosition);
+        if (byTime) params.push(o.maxTime);
         if (prefix !== undefined) params.push(prefix.length, prefix);
         if (types !== undefined) params.push(types);
         params.push(count);

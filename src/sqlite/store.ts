@@ -83,14 +83,22 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
       open();
       if (!Array.isArray(appends) || appends.length === 0) {
-        throw new InvalidInputError('InvalidArgument', 'appendToStreams', 'needs a non-empty array of appends');
+        throw new InvalidInputError(
+          'InvalidArgument',
+          'appendToStreams',
+          'needs a non-empty array of appends',
+        );
       }
       const seenIds = new Set<string>();
       const seenStreams = new Set<string>();
       const prepared = appends.map((a, i) => {
         const p = prepareAppend(a, seenIds, `appends[${i}]`);
         if (seenStreams.has(p.streamId)) {
-          throw new InvalidInputError('InvalidArgument', `appends[${i}]`, `stream ${p.streamId} appears twice`);
+          throw new InvalidInputError(
+            'InvalidArgument',
+            `appends[${i}]`,
+            `stream ${p.streamId} appears twice`,
+          );
         }
         seenStreams.add(p.streamId);
         return p;
@@ -107,6 +115,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     readAll(readOptions?: ReadAllOptions): AsyncIterable<RecordedEvent> {
       open();
       return reader.readAll(checkReadAllOptions(readOptions));
+    },
+
+    async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+      open();
+      return typeof eventId === 'string' ? reader.readEvent(eventId) : undefined;
     },
 
     async headPosition(): Promise<number> {

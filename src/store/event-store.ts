@@ -19,7 +19,15 @@ export interface StreamAppend {
   expectedVersion?: ExpectedVersion;
 }
 
+/**
+ * A bound in the past: read the log as it was at a stream version (streams only), at a global position,
+ * or at an instant (events recorded at or before it).
+ */
+export type AsOf = { version: number } | { position: number } | { time: Date };
+
 export interface ReadStreamOptions {
+  /** Only events up to this bound: the stream as it was then. */
+  asOf?: AsOf;
   /** The first version to read: inclusive; defaults to 1 forwards and to the stream's last event backwards. */
   from?: number;
   direction?: 'forwards' | 'backwards';
@@ -30,6 +38,8 @@ export interface ReadStreamOptions {
 }
 
 export interface ReadAllOptions {
+  /** Only events up to this position or instant (`version` is refused: the log has no single version). */
+  asOf?: AsOf;
   /** The first global position to read, inclusive; default 1. To resume after a checkpoint `c`, pass `c + 1`. */
   from?: number;
   /** At most this many events in all. */
@@ -67,6 +77,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** The position of the last event a reader can see; 0 when the log is empty. */
   headPosition(): Promise<number>;
+  /** The event with this id, or undefined. */
+  readEvent(eventId: string): Promise<RecordedEvent | undefined>;
   /** The number of events in a stream; 0 when it does not exist. */
   streamVersion(streamId: string): Promise<number>;
   /** Finishes pending appends and releases the database. */

@@ -30,7 +30,11 @@ export function resolveRetry(
     const match = byId.get(event.id);
     const problem = mismatch(streamId, event, match, previous);
     if (problem) {
-      throw new InvalidInputError('DuplicateEventId', `stream ${JSON.stringify(streamId)}, event id ${event.id}`, problem);
+      throw new InvalidInputError(
+        'DuplicateEventId',
+        `stream ${JSON.stringify(streamId)}, event id ${event.id}`,
+        problem,
+      );
     }
     previous = match;
   }
@@ -44,7 +48,8 @@ function mismatch(
   stored: StoredIdentity | undefined,
   previous: StoredIdentity | undefined,
 ): string | undefined {
-  if (!stored) return 'some events of this append are already stored and this one is not: not a retry of one append';
+  if (!stored)
+    return 'some events of this append are already stored and this one is not: not a retry of one append';
   if (stored.streamId !== streamId) return `already stored in stream ${JSON.stringify(stored.streamId)}`;
   if (stored.type !== event.type) return `already stored with type ${stored.type}, not ${event.type}`;
   if (stored.data !== event.data && !isDeepStrictEqual(JSON.parse(stored.data), JSON.parse(event.data))) {

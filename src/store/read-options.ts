@@ -1,16 +1,54 @@
 import { InvalidInputError } from '../events/errors.js';
-import type { ReadAllOptions, ReadStreamOptions } from './event-store.js';
+import type { AsOf, ReadAllOptions, ReadStreamOptions } from './event-store.js';
 
 export const defaultBatchSize = 1000;
 
 function positiveInteger(value: unknown, fallback: number, where: string, min = 1): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
-  throw new InvalidInputError('InvalidArgument', where, `must be an integer of at least ${min}, got ${String(value)}`);
+  throw new InvalidInputError(
+    'InvalidArgument',
+    where,
+    `must be an integer of at least ${min}, got ${String(value)}`,
+  );
+}
+
+/** An `asOf` bound as plain limits; each is `Number.MAX_SAFE_INTEGER` when unbounded. */
+export interface CheckedBound {
+  maxVersion: number;
+  maxPosition: number;
+  /** Milliseconds since the epoch. */
+  maxTime: number;
+}
+
+const unbounded: CheckedBound = {
+  maxVersion: Number.MAX_SAFE_INTEGER,
+  maxPosition: Number.MAX_SAFE_INTEGER,
+  maxTime: Number.MAX_SAFE_INTEGER,
+};
+
+/** Checks an `asOf` bound; `version` only where a stream is read. */
+export function checkAsOf(asOf: AsOf | undefined, where: string, allowVersion: boolean): CheckedBound {
+  if (asOf === undefined) return unbounded;
+  if (typeof asOf === 'object' && asOf !== null) {
+    if ('version' in asOf && allowVersion) {
+      return { ...unbounded, maxVersion: positiveInteger(asOf.version, 0, `${where} asOf.version`, 0) };
+    }
+    if ('position' in asOf) {
+      return { ...unbounded, maxPosition: positiveInteger(asOf.position, 0, `${where} asOf.position`, 0) };
+    }
+    if ('time' in asOf && asOf.time instanceof Date && !Number.isNaN(asOf.time.getTime())) {
+      return { ...unbounded, maxTime: asOf.time.getTime() };
+    }
+  }
+  const kinds = allowVersion
+    ? '{ version }, { position } or { time: Date }'
+    : '{ position } or { time: Date }';
+  throw new InvalidInputError('InvalidArgument', `${where} asOf`, `must be one of ${kinds}`);
 }
 
 /** Read options with defaults filled in and every number checked. */
-export interface CheckedReadStream {
+export interface CheckedReadStream extends CheckedBound {
   from: number | undefined;
   backwards: boolean;
   limit: number;
@@ -20,9 +58,14 @@ export interface CheckedReadStream {
 export function checkReadStreamOptions(options: ReadStreamOptions = {}): CheckedReadStream {
   const direction = options.direction ?? 'forwards';
   if (direction !== 'forwards' && direction !== 'backwards') {
-    throw new InvalidInputError('InvalidArgument', 'readStream direction', `must be 'forwards' or 'backwards'`);
+    throw new InvalidInputError(
+      'InvalidArgument',
+      'readStream direction',
+      `must be 'forwards' or 'backwards'`,
+    );
   }
   return {
+    ...checkAsOf(options.asOf, 'readStream', true),
     from: options.from === undefined ? undefined : positiveInteger(options.from, 1, 'readStream from', 0),
     backwards: direction === 'backwards',
     limit: positiveInteger(options.limit, Number.MAX_SAFE_INTEGER, 'readStream limit', 0),
@@ -30,7 +73,7 @@ export function checkReadStreamOptions(options: ReadStreamOptions = {}): Checked
   };
 }
 
-export interface CheckedReadAll {
+export interface CheckedReadAll extends CheckedBound {
   from: number;
   limit: number;
   streamPrefix: string | undefined;
@@ -47,6 +90,7 @@ export function checkReadAllOptions(options: ReadAllOptions = {}): CheckedReadAl
     throw new InvalidInputError('InvalidArgument', 'readAll types', 'must be an array of strings');
   }
   return {
+    ...checkAsOf(options.asOf, 'readAll', false),
     from: positiveInteger(options.from, 1, 'readAll from', 0),
     limit: positiveInteger(options.limit, Number.MAX_SAFE_INTEGER, 'readAll limit', 0),
     streamPrefix: streamPrefix === '' ? undefined : streamPrefix,
