@@ -1,0 +1,115 @@
+// `npm run bench`: every scenario on every backend, Hindsight beside the raw driver in the same run.
+import os from 'node:os';
+import { measureScenario } from './measure.js';
+import { parseOptions } from './options.js';
+import {
+  type BenchResults,
+  consoleTable,
+  docsFile,
+  resultsFile,
+  type ScenarioResult,
+  writeDocs,
+  writeResults,
+} from './report.js';
+import { scenarios } from './scenarios/index.js';
+import { systemsFor } from './systems/index.js';
+import type { Backend } from './systems/types.js';
+import { probePostgres, Targets } from './targets.js';
+
+const args = process.argv.slice(2);
+const options = parseOptions(args);
+const command =
+  process.env.npm_lifecycle_event === 'bench'
+    ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
+    : ['node', ...process.execArgv, 'bench/run.ts', ...args].join(' ');
+
+const targets = new Targets(options.postgresUrl);
+process.once('SIGINT', () => {
+  void targets.removeAll().finally(() => process.exit(130));
+});
+
+const load = (): number => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+const loadStart = load();
+let loadMax = loadStart;
+const sampler = setInterval(() => {
+  loadMax = Math.max(loadMax, load());
+}, 5000).unref();
+
+const results: ScenarioResult[] = [];
+const skipped: BenchResults['skipped'] = [];
+let postgres: string | undefined;
+const began = performance.now();
+
+try {
+  for (const backend of options.backends) {
+    const systems = await systemsFor(backend);
+    if (!systems.length) {
+      skipped.push({
+        backend,
+        reason: 'Hindsight has no PostgreSQL store yet (src/postgres/index.ts is missing)',
+      });
+      continue;
+    }
+    if (backend === 'postgres') {
+      const probe = await probePostgres(options.postgresUrl);
+      if ('error' in probe) {
+        skipped.push({
+          backend,
+          reason: `PostgreSQL is not reachable at ${options.postgresUrl}: ${probe.error}`,
+        });
+        continue;
+      }
+      postgres = probe.settings;
+    }
+    await runBackend(backend, systems);
+  }
+} finally {
+  clearInterval(sampler);
+  await targets.removeAll();
+}
+
+async function runBackend(backend: Backend, systems: Awaited<ReturnType<typeof systemsFor>>): Promise<void> {
+  for (const scenario of scenarios.filter((s) => options.scenarios.includes(s.name))) {
+    for (const durability of scenario.durabilities.filter((d) => options.durabilities.includes(d))) {
+      const able = systems.filter((s) => s.durabilities.includes(durability));
+      if (able.length < 2) continue;
+      const result = await measureScenario(
+        scenario,
+        backend,
+        durability,
+        able,
+        options.runs,
+        options.quick,
+        targets,
+      );
+      results.push(result);
+      loadMax = Math.max(loadMax, load());
+    }
+  }
+}
+
+for (const s of skipped) console.error(`skipped ${s.backend}: ${s.reason}`);
+const output: BenchResults = {
+  generatedAt: new Date().toISOString(),
+  command,
+  mode: options.quick ? 'quick' : 'full',
+  runs: options.runs,
+  machine: {
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    loadAverage: { start: loadStart, max: Math.max(loadMax, load()), end: load() },
+  },
+  skipped,
+  ...(postgres && { postgres }),
+  results,
+};
+writeResults(output);
+console.log(`\n${consoleTable(output)}\n`);
+console.log(`wrote ${resultsFile} in ${Math.round((performance.now() - began) / 1000)} s`);
+if (options.docs) {
+  writeDocs(output);
+  console.log(`wrote ${docsFile}`);
+}

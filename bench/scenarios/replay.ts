@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { depositEvents } from '../workload.js';
+import { count, type Sample, type Scenario } from './types.js';
+
+const child = fileURLToPath(new URL('../child.ts', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A full replay of the log, read in position order and decoded. Each replay runs in a child process of its own,
+ * so its peak memory is the kernel's maximum RSS of that process alone (node, tsx and the driver included).
+ */
+export const replay: Scenario = {
+  name: 'replay',
+  title: 'Full replay of the log (readAll)',
+  description:
+    'Reads every event of a log of 1,000 streams in position order, decoding data and metadata, in a fresh process.',
+  durabilities: ['strict'],
+  goal: (backend) =>
+    backend === 'sqlite'
+      ? { ratioAtLeast: 0.8, rateAtLeast: 400_000, peakRssBelowMB: 200 }
+      : { ratioAtLeast: 0.8 },
+  size: (quick) => ({ events: quick ? 100_000 : 1_000_000, eventsPerAppend: 1000 }),
+  async seed(log, size) {
+    const events = count(size, 'events');
+    const per = count(size, 'eventsPerAppend');
+    for (let i = 0; i < events / per; i++) await log.append(`account-${i}`, depositEvents(i * per, per));
+  },
+  measure(run, size) {
+    const config = {
+      backend: run.system.backend,
+      system: run.system.id,
+      target: run.target,
+      durability: run.durability,
+    };
+    return inChild(JSON.stringify({ ...config, expected: count(size, 'events') }));
+  },
+};
+
+function inChild(config: string): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, config], { cwd: root });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk;
+    });
+    proc.stderr.on('data', (chunk: Buffer) => {
+      err += chunk;
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as Sample);
+      else reject(new Error(`replay child exited with ${code}: ${err.trim() || out.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,25 @@
+import type { BenchEvent } from './systems/types.js';
+
+/**
+ * The event every scenario writes: a small deposit, about 120 bytes of JSON in data and metadata together,
+ * the shape of the bank ledger domain. No id is given, so each system makes its own (a random UUID).
+ */
+export function depositEvent(n: number): BenchEvent {
+  return {
+    type: 'Deposited',
+    data: {
+      accountId: `account-${n % 10_000}`,
+      amount: 1000 + (n % 997),
+      currency: 'EUR',
+      reference: `ref-${n}`,
+    },
+    metadata: { actor: 'bench', correlationId: `corr-${n}` },
+  };
+}
+
+/** `count` deposit events numbered from `first`. */
+export function depositEvents(first: number, count: number): BenchEvent[] {
+  const events = new Array<BenchEvent>(count);
+  for (let i = 0; i < count; i++) events[i] = depositEvent(first + i);
+  return events;
+}
