@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'DuplicateEventId'
   | 'PositionOverflow'
   | 'StoreClosed'
-  | 'InvalidArgument';
+  | 'InvalidArgument'
+  | 'IdempotencyKeyReused'
+  | 'TooManyConflicts';
 
 /**
  * The base of Hindsight's errors: `code` says what went wrong in a way code can switch on.
@@ -58,7 +60,10 @@ export class PositionOverflowError extends HindsightError {
     readonly what: string,
     readonly value: bigint,
   ) {
-    super('PositionOverflow', `${what} ${value} is past Number.MAX_SAFE_INTEGER; refusing to store or return it`);
+    super(
+      'PositionOverflow',
+      `${what} ${value} is past Number.MAX_SAFE_INTEGER; refusing to store or return it`,
+    );
   }
 }
 
@@ -75,4 +80,32 @@ export function isHindsightError<C extends ErrorCode>(
   code?: C,
 ): error is HindsightError & { code: C } {
   return error instanceof HindsightError && (code === undefined || error.code === code);
+}
+
+/** An idempotency key came back with a different command than the one it first carried; nothing was appended. */
+export class IdempotencyKeyReusedError extends HindsightError {
+  constructor(
+    readonly streamId: string,
+    readonly idempotencyKey: string,
+  ) {
+    super(
+      'IdempotencyKeyReused',
+      `stream ${JSON.stringify(streamId)}: idempotency key ${JSON.stringify(idempotencyKey)} was first used with a different command`,
+    );
+  }
+}
+
+/** A command lost the race for its stream more times than it was allowed to retry. */
+export class TooManyConflictsError extends HindsightError {
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'TooManyConflicts',
+      `stream ${JSON.stringify(streamId)}: gave up after ${attempts} attempts, each beaten by a concurrent write`,
+      options,
+    );
+  }
 }

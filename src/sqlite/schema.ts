@@ -27,6 +27,23 @@ export const migrations: readonly { version: number; name: string; sql: string }
         BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE is not allowed'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'snapshots',
+    sql: `
+      CREATE TABLE snapshots (
+        stream_id      TEXT    NOT NULL,
+        name           TEXT    NOT NULL,
+        shape_version  INTEGER NOT NULL,
+        stream_version INTEGER NOT NULL,
+        position       INTEGER NOT NULL,
+        recorded_at    INTEGER NOT NULL,
+        state          TEXT    NOT NULL,
+        taken_at       INTEGER NOT NULL,
+        PRIMARY KEY (stream_id, name, shape_version, stream_version)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Applies the migrations this file has not seen yet. */
