@@ -1,3 +1,20 @@
+export { deriveEventId } from './commands/event-ids.js';
+export {
+  type CommandResult,
+  type EmittedEvent,
+  type HandleCommandOptions,
+  handleCommand,
+} from './commands/handle-command.js';
+export { type LoadedState, type LoadStateOptions, loadState } from './commands/load-state.js';
+export {
+  type CommandOf,
+  type Decider,
+  decisionEvents,
+  type EventOf,
+  fold,
+  type Message,
+  type StateOf,
+} from './decider/decider.js';
 export {
   type ErrorCode,
   HindsightError,
@@ -17,6 +34,31 @@ export type {
   NewEvent,
   RecordedEvent,
 } from './events/event.js';
+export {
+  type ProjectionBackend,
+  type ProjectionCopy,
+  ProjectionHandlerError,
+  type SkippedEvent,
+} from './projections/backend.js';
+export { memoryProjectionBackend } from './projections/memory-backend.js';
+export { type Lease, type Ownership, soleOwnership } from './projections/ownership.js';
+export {
+  type MemoryProjection,
+  memoryProjection,
+  type ProjectionDefinition,
+  type ProjectionInfo,
+} from './projections/projection.js';
+export {
+  createProjectionRunner,
+  NotCaughtUpError,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type TemporaryView,
+} from './projections/runner.js';
+export type { ProjectionState, ProjectionStatus } from './projections/status.js';
+export { createMemorySnapshotStore } from './snapshots/memory.js';
+export { defaultSnapshotEvery, type SnapshotPolicy } from './snapshots/policy.js';
+export type { Snapshot, SnapshotQuery, SnapshotStore } from './snapshots/snapshot-store.js';
 export type {
   AppendOptions,
   AppendResult,
@@ -27,22 +69,8 @@ export type {
   StreamAppend,
 } from './store/event-store.js';
 export {
-  type CommandOf,
-  type Decider,
-  decisionEvents,
-  type EventOf,
-  fold,
-  type Message,
-  type StateOf,
-} from './decider/decider.js';
-export {
-  type CommandResult,
-  type EmittedEvent,
-  type HandleCommandOptions,
-  handleCommand,
-} from './commands/handle-command.js';
-export { type LoadedState, type LoadStateOptions, loadState } from './commands/load-state.js';
-export { deriveEventId } from './commands/event-ids.js';
-export { createMemorySnapshotStore } from './snapshots/memory.js';
-export { defaultSnapshotEvery, type SnapshotPolicy } from './snapshots/policy.js';
-export type { Snapshot, SnapshotQuery, SnapshotStore } from './snapshots/snapshot-store.js';
+  type EventBatch,
+  type SubscribeOptions,
+  type Subscription,
+  subscribe,
+} from './subscriptions/subscribe.js';

@@ -13,8 +13,8 @@ import {
 } from 'hindsight';
 import { createSqliteEventStore, createSqliteSnapshotStore, type SqliteEventStore } from 'hindsight/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collect } from '../src/testing/assertions.js';
 import { AccountError, type AccountState, account } from '../domains/bank/account.js';
+import { collect } from '../src/testing/assertions.js';
 
 let dir: string;
 let store: SqliteEventStore;
@@ -134,7 +134,9 @@ describe('idempotency keys', () => {
   it('concurrent duplicates of one keyed command store its events once', async () => {
     await open(store, 'acc');
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => handleCommand(store, 'acc', account, deposit(7), { idempotencyKey: 'once' })),
+      Array.from({ length: 10 }, () =>
+        handleCommand(store, 'acc', account, deposit(7), { idempotencyKey: 'once' }),
+      ),
     );
     // Each gets the one result: found before deciding (replayed), or answered by the store's own idempotency.
     expect(new Set(results.map((r) => r.position)).size).toBe(1);
@@ -155,9 +157,15 @@ describe('snapshots', () => {
   it('are written every N events and loading from them gives the same state', async () => {
     const snapshots = createSqliteSnapshotStore(store);
     const p = policy(snapshots);
-    await handleCommand(store, 'acc', account, { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } }, {
-      snapshots: p,
-    });
+    await handleCommand(
+      store,
+      'acc',
+      account,
+      { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+      {
+        snapshots: p,
+      },
+    );
     for (let i = 1; i <= 24; i++) await handleCommand(store, 'acc', account, deposit(i), { snapshots: p });
     const snap = await snapshots.load({ streamId: 'acc', name: 'account', shapeVersion: 1 });
     expect(snap?.streamVersion).toBe(20);
@@ -179,7 +187,9 @@ describe('snapshots', () => {
     expect(loaded.state.balance).toBe(5);
     for (let i = 0; i < 5; i++) await handleCommand(store, 'acc', account, deposit(1), { snapshots: v2 });
     expect(await snapshots.load({ streamId: 'acc', name: 'account', shapeVersion: 1 })).toBeUndefined();
-    expect((await snapshots.load({ streamId: 'acc', name: 'account', shapeVersion: 2 }))?.streamVersion).toBe(7);
+    expect((await snapshots.load({ streamId: 'acc', name: 'account', shapeVersion: 2 }))?.streamVersion).toBe(
+      7,
+    );
   });
 
   it('a failing snapshot store never fails a command', async () => {
@@ -194,9 +204,15 @@ describe('snapshots', () => {
       deleteAll: async () => 0,
     };
     const p = { ...policy(broken, 1), onError: (e: unknown) => errors.push(e) };
-    await handleCommand(store, 'acc', account, { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } }, {
-      snapshots: p,
-    });
+    await handleCommand(
+      store,
+      'acc',
+      account,
+      { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+      {
+        snapshots: p,
+      },
+    );
     const r = await handleCommand(store, 'acc', account, deposit(3), { snapshots: p });
     expect(r.state.balance).toBe(3);
     expect(errors.length).toBeGreaterThan(0);
@@ -205,18 +221,30 @@ describe('snapshots', () => {
   it('property: deleting every snapshot changes no answer, at any point in the past', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.integer({ min: 1, max: 500 }).map(deposit), fc.integer({ min: 1, max: 500 }).map(withdraw)), {
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 1, max: 500 }).map(deposit),
+            fc.integer({ min: 1, max: 500 }).map(withdraw),
+          ),
+          {
+            maxLength: 60,
+          },
+        ),
         fc.integer({ min: 1, max: 7 }),
         fc.nat(),
         async (commands, every, pick) => {
           const mem = createSqliteEventStore({ file: ':memory:' });
           const snapshots = createSqliteSnapshotStore(mem);
           const p = policy(snapshots, every);
-          await handleCommand(mem, 's', account, { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } }, {
-            snapshots: p,
-          });
+          await handleCommand(
+            mem,
+            's',
+            account,
+            { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+            {
+              snapshots: p,
+            },
+          );
           for (const c of commands) {
             await handleCommand(mem, 's', account, c, { snapshots: p }).catch((e) => {
               if (!(e instanceof AccountError)) throw e;
@@ -265,10 +293,18 @@ describe('time travel', () => {
     await handleCommand(store, 'a', account, deposit(5), { snapshots: p }); // a v3, position 5
     await handleCommand(store, 'a', account, deposit(1), { snapshots: p }); // a v4, position 6
 
-    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { version: 2 } })).state.balance).toBe(10);
-    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { version: 3 } })).state.balance).toBe(15);
-    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { position: 4 } })).state.balance).toBe(10);
-    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { position: 5 } })).state.balance).toBe(15);
+    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { version: 2 } })).state.balance).toBe(
+      10,
+    );
+    expect((await loadState(store, 'a', account, { snapshots: p, asOf: { version: 3 } })).state.balance).toBe(
+      15,
+    );
+    expect(
+      (await loadState(store, 'a', account, { snapshots: p, asOf: { position: 4 } })).state.balance,
+    ).toBe(10);
+    expect(
+      (await loadState(store, 'a', account, { snapshots: p, asOf: { position: 5 } })).state.balance,
+    ).toBe(15);
     const then = await loadState(store, 'a', account, { snapshots: p, asOf: { time: between } });
     expect(then.state.balance).toBe(10);
     expect(then.streamVersion).toBe(2);

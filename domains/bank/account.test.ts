@@ -33,7 +33,10 @@ describe('account', () => {
       .given(funded)
       .when({ type: 'Withdraw', data: { amount: 100 } })
       .then([{ type: 'MoneyWithdrawn', data: { amount: 100 } }]);
-    spec.given(funded).when({ type: 'Withdraw', data: { amount: 101 } }).thenThrows(AccountError);
+    spec
+      .given(funded)
+      .when({ type: 'Withdraw', data: { amount: 101 } })
+      .thenThrows(AccountError);
   });
 
   it('closes only when empty, and then refuses everything', () => {
@@ -44,10 +47,16 @@ describe('account', () => {
       .when({ type: 'CloseAccount', data: {} })
       .then([{ type: 'AccountClosed', data: {} }]);
     const closed = [opened, { type: 'AccountClosed', data: {} } as const];
-    spec.given(closed).when({ type: 'Deposit', data: { amount: 1 } }).thenThrows('AccountClosed');
+    spec
+      .given(closed)
+      .when({ type: 'Deposit', data: { amount: 1 } })
+      .thenThrows('AccountClosed');
   });
 
   it('needs an account to exist', () => {
-    spec.given([]).when({ type: 'Withdraw', data: { amount: 1 } }).thenThrows((e) => e instanceof AccountError);
+    spec
+      .given([])
+      .when({ type: 'Withdraw', data: { amount: 1 } })
+      .thenThrows((e) => e instanceof AccountError);
   });
 });

@@ -159,7 +159,13 @@ async function replayEarlier<Command extends Message, Event extends Message, Sta
     state: then.state,
     events: emitted.map(
       (e) =>
-        ({ type: e.type, data: e.data, id: e.id, metadata: e.metadata, streamVersion: e.streamVersion }) as EmittedEvent<Event>,
+        ({
+          type: e.type,
+          data: e.data,
+          id: e.id,
+          metadata: e.metadata,
+          streamVersion: e.streamVersion,
+        }) as EmittedEvent<Event>,
     ),
     streamVersion: last.streamVersion,
     position: last.position,

@@ -1,7 +1,7 @@
 import type { Decider, Message } from '../decider/decider.js';
-import type { AsOf, EventStore } from '../store/event-store.js';
 import type { SnapshotPolicy } from '../snapshots/policy.js';
 import type { Snapshot, SnapshotQuery } from '../snapshots/snapshot-store.js';
+import type { AsOf, EventStore } from '../store/event-store.js';
 
 /** A stream's state folded from its events, with where the fold stopped. */
 export interface LoadedState<State> {

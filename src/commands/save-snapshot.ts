@@ -14,7 +14,10 @@ export async function saveSnapshotIfDue<State>(
   state: State,
   appended: AppendResult,
 ): Promise<boolean> {
-  if (!policy || !snapshotDue(policy.every ?? defaultSnapshotEvery, snapshotVersion, appended.streamVersion)) {
+  if (
+    !policy ||
+    !snapshotDue(policy.every ?? defaultSnapshotEvery, snapshotVersion, appended.streamVersion)
+  ) {
     return false;
   }
   try {

@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'StoreClosed'
   | 'InvalidArgument'
   | 'IdempotencyKeyReused'
-  | 'TooManyConflicts';
+  | 'TooManyConflicts'
+  | 'UpcastFailed'
+  | 'NotCaughtUp';
 
 /**
  * The base of Hindsight's errors: `code` says what went wrong in a way code can switch on.
@@ -43,12 +45,32 @@ export class WrongExpectedVersionError extends HindsightError {
   }
 }
 
-/** Input that cannot be stored: `where` names the stream, event or field at fault. */
+/** A path into an event's data: property names and array indexes, outermost first. */
+export type FieldPath = readonly (string | number)[];
+
+/** What a schema found wrong with one event of an append: which event, and each problem with its field. */
+export interface InvalidEventDetails {
+  streamId: string;
+  /** The event's index in the append's events. */
+  index: number;
+  type: string;
+  /** Every problem found, the first one being the error's `problem`. */
+  issues: readonly { path: FieldPath; message: string }[];
+}
+
+/**
+ * Input that cannot be stored: `where` names the stream, event or field at fault. When a schema refused an
+ * event's data, `details` says which event and lists every problem with its field path.
+ *
+ * @example
+ * catch (e) { if (e instanceof InvalidInputError && e.details) console.log(e.details.issues[0]?.path); }
+ */
 export class InvalidInputError extends HindsightError {
   constructor(
     code: 'InvalidStreamId' | 'InvalidEvent' | 'EventTooLarge' | 'DuplicateEventId' | 'InvalidArgument',
     readonly where: string,
     readonly problem: string,
+    readonly details?: InvalidEventDetails,
   ) {
     super(code, `${where}: ${problem}`);
   }
@@ -105,6 +127,37 @@ export class TooManyConflictsError extends HindsightError {
     super(
       'TooManyConflicts',
       `stream ${JSON.stringify(streamId)}: gave up after ${attempts} attempts, each beaten by a concurrent write`,
+      options,
+    );
+  }
+}
+
+/** Where a stored event sits in the log: enough to find it and to name it in an error. */
+export interface StoredEventAddress {
+  id: string;
+  streamId: string;
+  streamVersion: number;
+  position: number;
+  type: string;
+  schemaVersion: number;
+}
+
+/**
+ * A stored event could not be brought to its type's current shape (unknown type, a version newer than the
+ * registry knows, data its schema refuses, or an upcaster that threw). The stored event is left as it is.
+ *
+ * @example
+ * catch (e) { if (e instanceof UpcastError) console.error(`fix event ${e.event.id}: ${e.problem}`); }
+ */
+export class UpcastError extends HindsightError {
+  constructor(
+    readonly event: StoredEventAddress,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'UpcastFailed',
+      `event at position ${event.position} (stream ${JSON.stringify(event.streamId)}, version ${event.streamVersion}, ${event.type} v${event.schemaVersion}): ${problem}`,
       options,
     );
   }

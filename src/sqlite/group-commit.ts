@@ -20,6 +20,8 @@ export class GroupCommit {
   private markIdle: () => void = () => {};
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
+  /** Called after every commit that stored events. */
+  readonly listeners = new Set<() => void>();
 
   constructor(
     private readonly db: Database.Database,
@@ -52,6 +54,7 @@ export class GroupCommit {
     this.queue = [];
     this.scheduled = false;
     const outcomes = this.writeBatch(batch);
+    if (outcomes.some((o) => o instanceof Outcome)) this.notify();
     for (let i = 0; i < batch.length; i++) {
       const outcome = outcomes[i];
       const pending = batch[i] as Pending;
@@ -59,6 +62,16 @@ export class GroupCommit {
       else pending.reject(outcome);
     }
     if (!this.scheduled) this.markIdle();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the append has committed.
+      }
+    }
   }
 
   private writeBatch(batch: Pending[]): (Outcome | unknown)[] {

@@ -44,6 +44,34 @@ export const migrations: readonly { version: number; name: string; sql: string }
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'projections',
+    sql: `
+      CREATE TABLE projections (
+        name        TEXT    PRIMARY KEY,
+        active_copy INTEGER
+      );
+      CREATE TABLE projection_copies (
+        name       TEXT    NOT NULL,
+        copy       INTEGER NOT NULL,
+        version    INTEGER NOT NULL,
+        position   INTEGER NOT NULL DEFAULT 0,
+        temporary  INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (name, copy)
+      );
+      CREATE TABLE projection_skips (
+        name     TEXT    NOT NULL,
+        position INTEGER NOT NULL,
+        event_id TEXT    NOT NULL,
+        error    TEXT    NOT NULL,
+        actor    TEXT    NOT NULL,
+        reason   TEXT    NOT NULL,
+        at       INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies the migrations this file has not seen yet. */

@@ -55,6 +55,8 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   if (options.file !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${durability === 'strict' ? 'FULL' : 'NORMAL'}`);
+  // Without it an INSERT OR REPLACE deletes a stored event without firing the trigger that forbids deletes.
+  db.pragma('recursive_triggers = ON');
   migrate(db);
 
   const appender = new SqliteAppender(db);
@@ -132,6 +134,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       return streamVersion.get(checkStreamId(streamId)) ?? 0;
     },
 
+    onAppend(listener: () => void): () => void {
+      commits.listeners.add(listener);
+      return () => commits.listeners.delete(listener);
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -148,7 +155,11 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
     const streamId = checkStreamId(a?.streamId, `${where}, streamId`);
     return {
       streamId,
-      expectedVersion: checkExpectedVersionArgument(a.expectedVersion ?? 'any', `stream ${streamId}`),
+      expectedVersion: checkExpectedVersionArgument(
+        // Only an absent expected version means 'any': a null is a mistake, not a wish to skip the check.
+        a.expectedVersion === undefined ? 'any' : a.expectedVersion,
+        `stream ${streamId}`,
+      ),
       events: prepareEvents(streamId, a.events, limits, seenIds),
     };
   }

@@ -81,6 +81,12 @@ export interface EventStore {
   readEvent(eventId: string): Promise<RecordedEvent | undefined>;
   /** The number of events in a stream; 0 when it does not exist. */
   streamVersion(streamId: string): Promise<number>;
+  /**
+   * Calls `listener` when new events may be readable: a hint to cut a follower's latency, never a guarantee
+   * (a notification may come late, twice, or not at all, e.g. for appends by another process to a SQLite file).
+   * Followers still read from their checkpoint. Returns a function that stops the calls.
+   */
+  onAppend(listener: () => void): () => void;
   /** Finishes pending appends and releases the database. */
   close(): Promise<void>;
 }

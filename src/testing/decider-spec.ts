@@ -28,8 +28,10 @@ export function deciderSpec<Command extends Message, Event extends Message, Stat
     given(events: readonly Event[] = []) {
       return {
         when(command: Command): Then<Event> {
-          const run = () => decisionEvents(decider.decide(command, fold(decider, decider.initialState(), events)));
+          const run = () =>
+            decisionEvents(decider.decide(command, fold(decider, decider.initialState(), events)));
           return {
+            // biome-ignore lint/suspicious/noThenProperty: given/when/then is the spec's vocabulary; never awaited
             then(expected) {
               deepStrictEqual(run(), decisionEvents(expected));
             },
@@ -39,11 +41,15 @@ export function deciderSpec<Command extends Message, Event extends Message, Stat
                 emitted = run();
               } catch (error) {
                 if (expectation !== undefined && !matches(error, expectation)) {
-                  throw new Error(`the command was refused, but not as expected: ${String(error)}`, { cause: error });
+                  throw new Error(`the command was refused, but not as expected: ${String(error)}`, {
+                    cause: error,
+                  });
                 }
                 return;
               }
-              throw new Error(`expected the command to be refused, but it emitted ${JSON.stringify(emitted)}`);
+              throw new Error(
+                `expected the command to be refused, but it emitted ${JSON.stringify(emitted)}`,
+              );
             },
           };
         },
