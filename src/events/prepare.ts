@@ -24,8 +24,10 @@ const maxIdLength = 200;
 // C0 and C1 control characters, and DEL: the point of this pattern is to find them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is its purpose
 const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+// Half of a surrogate pair: no UTF-8 can hold it, so the database would store U+FFFD instead of the name given.
+const loneSurrogate = /\p{Surrogate}/u;
 
-/** Checks a stream id: non-empty, at most 200 characters, no control characters. */
+/** Checks a stream id: non-empty, at most 200 characters, no control characters, well-formed Unicode. */
 export function checkStreamId(streamId: unknown, where = 'streamId'): string {
   const problem = nameProblem(streamId);
   if (problem) throw new InvalidInputError('InvalidStreamId', where, problem);
@@ -42,6 +44,8 @@ function nameProblem(name: unknown): string | undefined {
     const code = match[0].charCodeAt(0).toString(16).padStart(4, '0');
     return `contains the control character U+${code} at index ${match.index}`;
   }
+  const lone = loneSurrogate.exec(name);
+  if (lone) return `contains a lone surrogate (half of a UTF-16 pair) at index ${lone.index}`;
   return undefined;
 }
 
