@@ -4,7 +4,7 @@ import type { ExpectedVersion } from '../events/event.js';
 import type { PreparedEvent } from '../events/prepare.js';
 import type { AppendResult } from '../store/event-store.js';
 import { assertExpectedVersion } from '../store/expected-version.js';
-import { resolveRetry, type StoredIdentity } from '../store/idempotency.js';
+import { resolveRetries, resolveRetry, type StoredIdentity } from '../store/idempotency.js';
 import { toSafeInteger } from '../store/safe-integer.js';
 
 /** One stream's events, checked and serialized, with the version they expect. */
@@ -51,14 +51,14 @@ export class SqliteAppender {
    * Throws, having written nothing the caller will keep, when a check fails.
    */
   append(appends: readonly PreparedAppend[], head: number, recordedAt: number): [AppendResult[], number] {
+    const retries = resolveRetries(
+      appends.map((a) => this.findRetry(a.streamId, a.events)),
+      appends.map((a) => a.streamId),
+    );
+    if (retries) return [retries, head];
     const results: AppendResult[] = [];
     let position = head;
     for (const { streamId, events, expectedVersion } of appends) {
-      const retry = this.findRetry(streamId, events);
-      if (retry) {
-        results.push(retry);
-        continue;
-      }
       const actual = this.version.get(streamId) ?? 0;
       assertExpectedVersion(streamId, expectedVersion, actual);
       toSafeInteger(BigInt(actual) + BigInt(events.length), `stream ${streamId} version`);
@@ -74,11 +74,20 @@ export class SqliteAppender {
     return [results, position];
   }
 
-  private insertEvent(position: number, e: PreparedEvent, streamId: string, version: number, at: number): void {
+  private insertEvent(
+    position: number,
+    e: PreparedEvent,
+    streamId: string,
+    version: number,
+    at: number,
+  ): void {
     try {
       this.insert.run(position, e.id, streamId, version, e.type, e.schemaVersion, e.data, e.metadata, at);
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && String(error).includes('events.id')) {
+      if (
+        (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+        String(error).includes('events.id')
+      ) {
         throw new InvalidInputError(
           'DuplicateEventId',
           `stream ${JSON.stringify(streamId)}, event id ${e.id}`,

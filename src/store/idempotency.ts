@@ -42,6 +42,26 @@ export function resolveRetry(
   return { streamId, streamVersion: last.streamVersion, position: last.position };
 }
 
+/**
+ * Decides a multi-stream append from what `resolveRetry` said of each of its streams. Every stream a retry:
+ * the first append's results. None: a new append (undefined). Some but not all: refused, because part of it
+ * was stored by an append that was not this one.
+ */
+export function resolveRetries(
+  retries: readonly (AppendResult | undefined)[],
+  streamIds: readonly string[],
+): AppendResult[] | undefined {
+  const stored = retries.filter((r) => r !== undefined);
+  if (stored.length === 0) return undefined;
+  if (stored.length === retries.length) return stored;
+  const repeated = streamIds.filter((_, i) => retries[i] !== undefined);
+  throw new InvalidInputError(
+    'DuplicateEventId',
+    `streams ${repeated.map((id) => JSON.stringify(id)).join(', ')}`,
+    'these events are already stored, but the other streams of this append are new: not a retry of one append',
+  );
+}
+
 function mismatch(
   streamId: string,
   event: PreparedEvent,
