@@ -73,6 +73,8 @@ export class SqliteReader {
       `SELECT ${columns} FROM events WHERE ${filters.join(' AND ')} ORDER BY position LIMIT ?`,
     );
     const prefix = o.streamPrefix;
+    // SQLite's substr counts characters (code points); JavaScript's length counts UTF-16 units.
+    const prefixLength = prefix === undefined ? 0 : [...prefix].length;
     const types = o.types === undefined ? undefined : JSON.stringify(o.types);
     let next = o.from;
     return inBatches(
@@ -80,7 +82,7 @@ export class SqliteReader {
         const params: unknown[] = [next];
         if (byPosition) params.push(o.maxPosition);
         if (byTime) params.push(o.maxTime);
-        if (prefix !== undefined) params.push(prefix.length, prefix);
+        if (prefix !== undefined) params.push(prefixLength, prefix);
         if (types !== undefined) params.push(types);
         params.push(count);
         const rows = statement.all(...params);
