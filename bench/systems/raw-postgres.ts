@@ -41,8 +41,8 @@ export const rawPostgres: BenchSystem = {
       stream_version BIGINT      NOT NULL,
       type           TEXT        NOT NULL,
       schema_version INTEGER     NOT NULL DEFAULT 1,
-      data           JSONB       NOT NULL,
-      metadata       JSONB       NOT NULL,
+      data           JSON        NOT NULL,
+      metadata       JSON        NOT NULL,
       recorded_at    TIMESTAMPTZ NOT NULL,
       UNIQUE (stream_id, stream_version))`);
     const insert = `INSERT INTO ${table} (id, stream_id, stream_version, type, data, metadata, recorded_at)
