@@ -15,14 +15,27 @@ export interface HeldAppend {
  * @example
  * describeEventStoreContract({
  *   name: 'sqlite',
- *   open: async () => { const file = tempFile(); return { store: createSqliteEventStore({ file }), reopen: ... }; },
+ *   open: async () => {
+ *     const file = join(mkdtempSync(join(tmpdir(), 'contract-')), 'events.sqlite');
+ *     const store = createSqliteEventStore({ file });
+ *     return {
+ *       store,
+ *       reopen: async () => createSqliteEventStore({ file }),
+ *       sql: async (statement) => { store.database.exec(statement); },
+ *       dispose: async () => { await store.close(); rmSync(dirname(file), { recursive: true }); },
+ *     };
+ *   },
+ *   skip: [{ reason: 'single writer: a held write blocks every later one', tests: ['order under concurrent commits'] }],
  * });
  */
 export interface EventStoreFixture {
   name: string;
   /** A store on a fresh log, plus what the suite may do with that log. */
   open(): Promise<OpenedStore>;
-  /** Cases this adapter cannot run, each with the reason printed in the report. */
+  /**
+   * Cases this adapter cannot run, each with the reason printed in the report. A name in `tests` is a group
+   * (`'order under concurrent commits'`), a case's title, or both joined by `' > '`; an unknown name is an error.
+   */
   skip?: readonly { reason: string; tests: readonly string[] }[];
 }
 
@@ -41,8 +54,19 @@ export interface OpenedStore {
    * JSON config to pass it. Used by the kill -9 case.
    */
   child?: { module: string; config: unknown };
-  /** Runs raw SQL on the log's database (immutability and overflow cases). */
+  /**
+   * Runs raw SQL on the log's database (immutability case): `UPDATE` and `DELETE` statements on the events
+   * table, named by `eventsTable`, using its `id` and `type` columns.
+   */
   sql(statement: string): Promise<void>;
-  /** Frees what `open` made (closes stores, drops the schema or deletes the file). */
+  /** The events table's name as `sql` sees it; default `events`. */
+  eventsTable?: string;
+  /**
+   * Makes the next append's first event take `position` (near 2^53, for the overflow case). It may be called
+   * again before each append; an adapter may do it by storing an event of its own in a stream whose id starts
+   * with `$`.
+   */
+  setNextPosition?(position: number): Promise<void>;
+  /** Frees what `open` made (closes stores, those from `reopen` too, and drops the schema or deletes the file). */
   dispose(): Promise<void>;
 }
