@@ -31,7 +31,12 @@ const groups: readonly CaseGroup[] = [
   lifecycle,
 ];
 
-/** Every case's full name, `group > title`: what a fixture's `skip` may name (a group's name alone works too). */
+/**
+ * Every case's full name, `group > title`: what a fixture's `skip` may name (a group's name alone works too).
+ *
+ * @example
+ * const heldCases = contractCaseNames.filter((name) => name.startsWith('order under concurrent commits'));
+ */
 export const contractCaseNames: readonly string[] = groups.flatMap((g) =>
   g.cases.map((c) => `${g.name} > ${c.title}`),
 );

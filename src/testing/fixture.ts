@@ -1,6 +1,13 @@
 import type { AppendResult, EventStore } from '../store/event-store.js';
 
-/** An append held open inside its transaction, to prove readers wait for it (see `holdAppend`). */
+/**
+ * An append held open inside its transaction, to prove readers wait for it (see `holdAppend`).
+ *
+ * @example
+ * const held = await log.holdAppend('slow', [{ type: 'Held', data: {} }]);
+ * await log.store.appendToStream('fast', [{ type: 'Later', data: {} }]);
+ * await held.commit();
+ */
 export interface HeldAppend {
   /** Lets the held transaction commit; resolves with the append's result. */
   commit(): Promise<AppendResult>;
@@ -39,6 +46,12 @@ export interface EventStoreFixture {
   skip?: readonly { reason: string; tests: readonly string[] }[];
 }
 
+/**
+ * One fresh log as the suite uses it: the store, and what else the adapter lets the suite do with the log.
+ *
+ * @example
+ * const log: OpenedStore = { store, reopen: async () => open(file), sql: async (s) => db.exec(s), dispose };
+ */
 export interface OpenedStore {
   store: EventStore;
   /** Another store on the same log (another connection, as a second process would have). */
