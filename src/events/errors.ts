@@ -45,10 +45,20 @@ export class WrongExpectedVersionError extends HindsightError {
   }
 }
 
-/** A path into an event's data: property names and array indexes, outermost first. */
+/**
+ * A path into an event's data: property names and array indexes, outermost first.
+ *
+ * @example
+ * const path: FieldPath = ['lines', 0, 'sku']; // data.lines[0].sku
+ */
 export type FieldPath = readonly (string | number)[];
 
-/** What a schema found wrong with one event of an append: which event, and each problem with its field. */
+/**
+ * What a schema found wrong with one event of an append: which event, and each problem with its field.
+ *
+ * @example
+ * for (const { path, message } of error.details?.issues ?? []) console.log(path.join('.'), message);
+ */
 export interface InvalidEventDetails {
   streamId: string;
   /** The event's index in the append's events. */
@@ -132,7 +142,12 @@ export class TooManyConflictsError extends HindsightError {
   }
 }
 
-/** Where a stored event sits in the log: enough to find it and to name it in an error. */
+/**
+ * Where a stored event sits in the log: enough to find it and to name it in an error.
+ *
+ * @example
+ * const { position, type, schemaVersion } = upcastError.event;
+ */
 export interface StoredEventAddress {
   id: string;
   streamId: string;
