@@ -74,3 +74,25 @@ export {
   type Subscription,
   subscribe,
 } from './subscriptions/subscribe.js';
+export {
+  defineEvent,
+  type EventDefinition,
+  type EventSchema,
+  type UpcastStep,
+} from './schema/define-event.js';
+export {
+  createEventRegistry,
+  type EventRegistry,
+  type RegisteredEvent,
+  type RegisteredRecordedEvent,
+  type RegisteredType,
+} from './schema/registry.js';
+export { upcast } from './schema/upcast.js';
+export type { RegistryOptions } from './schema/check-append.js';
+export { withRegistry } from './schema/with-registry.js';
+export {
+  type FieldPath,
+  type InvalidEventDetails,
+  type StoredEventAddress,
+  UpcastError,
+} from './events/errors.js';
