@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { inBatches } from './read-options.js';
+
+/** A source of the numbers 1..total that records how many rows each fetch asked for. */
+function numbers(total: number, async = false) {
+  const asked: number[] = [];
+  let next = 1;
+  const fetch = (count: number) => {
+    asked.push(count);
+    const rows: number[] = [];
+    while (rows.length < count && next <= total) rows.push(next++);
+    return async ? new Promise<number[]>((resolve) => setTimeout(() => resolve(rows), 1)) : rows;
+  };
+  return { fetch, asked };
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}
+
+describe('inBatches', () => {
+  it('yields every row in order and stops after a short batch', async () => {
+    const { fetch, asked } = numbers(25);
+    expect(await collect(inBatches(fetch, Number.MAX_SAFE_INTEGER, 10))).toEqual(
+      Array.from({ length: 25 }, (_, i) => i + 1),
+    );
+    expect(asked).toEqual([10, 10, 10]);
+  });
+
+  it('asks for no more than the limit, and fetches nothing before the first next()', async () => {
+    const { fetch, asked } = numbers(100);
+    const rows = inBatches(fetch, 15, 10);
+    expect(asked).toEqual([]);
+    expect(await collect(rows)).toHaveLength(15);
+    expect(asked).toEqual([10, 5]);
+    expect(await collect(inBatches(numbers(5).fetch, 0, 10))).toEqual([]);
+  });
+
+  it('stops fetching when the reader breaks off', async () => {
+    const { fetch, asked } = numbers(100);
+    const rows = inBatches(fetch, Number.MAX_SAFE_INTEGER, 10);
+    for await (const n of rows) if (n === 3) break;
+    expect(await rows[Symbol.asyncIterator]().next()).toEqual({ value: undefined, done: true });
+    expect(asked).toEqual([10]);
+  });
+
+  it('serves next() calls made while a batch is on its way in order', async () => {
+    const { fetch } = numbers(5, true);
+    const rows = inBatches(fetch, Number.MAX_SAFE_INTEGER, 2);
+    const results = await Promise.all(Array.from({ length: 7 }, () => rows.next()));
+    expect(results.map((r) => (r.done ? 'done' : r.value))).toEqual([1, 2, 3, 4, 5, 'done', 'done']);
+  });
+
+  it('passes a failed fetch to the reader, then ends', async () => {
+    let calls = 0;
+    const rows = inBatches<number>(
+      () => {
+        calls++;
+        throw new Error('disk on fire');
+      },
+      Number.MAX_SAFE_INTEGER,
+      10,
+    );
+    await expect(rows.next()).rejects.toThrow('disk on fire');
+    expect(await rows.next()).toEqual({ value: undefined, done: true });
+    expect(calls).toBe(1);
+  });
+});
