@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import type { EventMetadata, JsonValue, RecordedEvent } from '../events/event.js';
+import type { CheckedBound, CheckedReadAll, CheckedReadStream } from '../store/read-options.js';
+import { inBatches } from '../store/read-options.js';
+import { toSafeInteger } from '../store/safe-integer.js';
+import { statement } from './statement.js';
+
+type Row = [string, string, string, string, string, string, string, string, string];
+
+// Named apart from the columns they come from: an ORDER BY name would otherwise sort the text, not the number.
+const columns = `position::text AS p, id, stream_id, stream_version::text AS v, type, schema_version::text AS sv,
+  data::text AS d, metadata::text AS m, (extract(epoch FROM recorded_at) * 1000)::bigint::text AS t`;
+
+const unbounded = Number.MAX_SAFE_INTEGER;
+
+function toEvent(row: Row): RecordedEvent {
+  return {
+    position: toSafeInteger(row[0], 'position'),
+    id: row[1],
+    streamId: row[2],
+    streamVersion: toSafeInteger(row[3], 'stream version'),
+    type: row[4],
+    schemaVersion: Number(row[5]),
+    data: JSON.parse(row[6]) as JsonValue,
+    metadata: JSON.parse(row[7]) as EventMetadata,
+    recordedAt: new Date(Number(row[8])),
+  };
+}
+
+/** SQL conditions for an `asOf` bound, numbering their parameters after those already in `params`. */
+function bounds(bound: CheckedBound, params: unknown[]): string[] {
+  const filters: string[] = [];
+  if (bound.maxPosition !== unbounded) {
+    params.push(bound.maxPosition);
+    filters.push(`position <= $${params.length}`);
+  }
+  if (bound.maxTime !== unbounded) {
+    params.push(new Date(bound.maxTime).toISOString());
+    filters.push(`recorded_at <= $${params.length}::timestamptz`);
+  }
+  return filters;
+}
+
+/**
+ * The reads of the PostgreSQL store: keyset pages of `batchSize` rows, one query per page. Reads of the global
+ * log first ask for the read frontier (the oldest running appender of this schema), then, in a later statement,
+ * read only rows of transactions older than it: positions are taken in transaction id order, so nothing can
+ * still commit below those rows.
+ */
+export class PostgresReader {
+  private readonly head: string;
+  private readonly frontier: string;
+  private readonly byId: string;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly s: string,
+    private readonly open: () => void,
+  ) {
+    this.frontier = `SELECT ${s}.read_frontier()::text`;
+    this.head = `SELECT coalesce(max(position), 0)::text FROM (
+      SELECT position FROM ${s}.events WHERE transaction_id < $1::xid8 ORDER BY position DESC LIMIT 1) AS last`;
+    this.byId = `SELECT ${columns} FROM ${s}.events WHERE id = $1`;
+  }
+
+  readStream(streamId: string, o: CheckedReadStream): AsyncGenerator<RecordedEvent> {
+    const params: unknown[] = [streamId, 0];
+    const filters = ['stream_id = $1', o.backwards ? 'stream_version <= $2' : 'stream_version >= $2'];
+    if (!o.backwards && o.maxVersion !== unbounded) {
+      params.push(o.maxVersion);
+      filters.push(`stream_version <= $${params.length}`);
+    }
+    filters.push(...bounds(o, params));
+    const text = `SELECT ${columns} FROM ${this.s}.events WHERE ${filters.join(' AND ')}
+      ORDER BY stream_version ${o.backwards ? 'DESC' : ''} LIMIT $${params.length + 1}`;
+    let next = o.backwards ? Math.min(o.from ?? o.maxVersion, o.maxVersion) : (o.from ?? 1);
+    return inBatches(
+      async (count) => {
+        params[1] = next;
+        const events = await this.rows(text, [...params, count]);
+        const last = events[events.length - 1];
+        if (last) next = o.backwards ? last.streamVersion - 1 : last.streamVersion + 1;
+        return events;
+      },
+      o.limit,
+      o.batchSize,
+    );
+  }
+
+  readAll(o: CheckedReadAll): AsyncGenerator<RecordedEvent> {
+    const params: unknown[] = [o.from, '0'];
+    const filters = ['position >= $1', 'transaction_id < $2::xid8', ...bounds(o, params)];
+    if (o.streamPrefix !== undefined) {
+      params.push(o.streamPrefix);
+      // starts_with has no wildcards: a % or _ in a prefix means itself.
+      filters.push(`starts_with(stream_id, $${params.length})`);
+    }
+    if (o.types !== undefined) {
+      params.push(o.types);
+      filters.push(`type = ANY($${params.length}::text[])`);
+    }
+    const text = `SELECT ${columns} FROM ${this.s}.events WHERE ${filters.join(' AND ')}
+      ORDER BY position LIMIT $${params.length + 1}`;
+    return inBatches(
+      async (count) => {
+        params[1] = await this.readFrontier();
+        const events = await this.rows(text, [...params, count]);
+        const last = events[events.length - 1];
+        if (last) params[0] = last.position + 1;
+        return events;
+      },
+      o.limit,
+      o.batchSize,
+    );
+  }
+
+  /** The last position a reader can see: below it, nothing is still in flight. */
+  async headPosition(): Promise<number> {
+    const frontier = await this.readFrontier();
+    const result = await this.pool.query<[string]>(statement(this.head, [frontier]));
+    return toSafeInteger((result.rows[0] as [string])[0], 'head position');
+  }
+
+  async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    const [event] = await this.rows(this.byId, [eventId]);
+    return event;
+  }
+
+  // Its own statement, so that the rows read under it come from a newer snapshot (docs/postgres.md).
+  private async readFrontier(): Promise<string> {
+    this.open();
+    const result = await this.pool.query<[string]>(statement(this.frontier));
+    return (result.rows[0] as [string])[0];
+  }
+
+  private async rows(text: string, values: unknown[]): Promise<RecordedEvent[]> {
+    this.open();
+    const result = await this.pool.query<Row>(statement(text, values));
+    return result.rows.map(toEvent);
+  }
+}

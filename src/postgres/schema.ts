@@ -1,0 +1,120 @@
+import type pg from 'pg';
+import { appendersLockClass, migrationsLockClass, positionsLockClass, schemaLockKey } from './locks.js';
+
+/** The advisory lock keys a schema's SQL embeds (see locks.ts). */
+interface SchemaLocks {
+  positions: readonly [number, number];
+  appenders: number;
+}
+
+/** A migration is SQL written for one schema: `s` is the schema name, quoted. */
+interface Migration {
+  version: number;
+  name: string;
+  sql(s: string, locks: SchemaLocks): string;
+}
+
+/**
+ * The PostgreSQL schema, as numbered migrations. Each runs once, in order, in one transaction that holds an
+ * advisory lock on the schema, so stores starting at once apply each exactly once. docs/postgres.md explains
+ * the columns, the functions and why they make a reader of the log safe.
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events',
+    sql: (s, locks) => `
+      CREATE SEQUENCE ${s}.event_positions AS bigint;
+      CREATE TABLE ${s}.events (
+        position       bigint      NOT NULL DEFAULT nextval('${s}.event_positions'),
+        id             text        NOT NULL,
+        stream_id      text        NOT NULL,
+        stream_version bigint      NOT NULL,
+        type           text        NOT NULL,
+        schema_version integer     NOT NULL DEFAULT 1,
+        data           json        NOT NULL,
+        metadata       json        NOT NULL DEFAULT '{}',
+        recorded_at    timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
+        transaction_id xid8        NOT NULL DEFAULT pg_current_xact_id(),
+        CONSTRAINT events_position_key PRIMARY KEY (position),
+        CONSTRAINT events_id_key UNIQUE (id),
+        CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version)
+      );
+      ALTER SEQUENCE ${s}.event_positions OWNED BY ${s}.events.position;
+
+      CREATE FUNCTION ${s}.appender_lock_key(transaction_id xid8) RETURNS integer
+      LANGUAGE sql IMMUTABLE AS $$
+        SELECT (transaction_id::text::bigint % 4294967296 - 2147483648)::integer
+      $$;
+
+      -- Takes an append's transaction id and positions together under a short lock, so transaction id order
+      -- is position order; and marks the transaction as an appender of this schema until it ends.
+      CREATE FUNCTION ${s}.take_positions(count integer,
+        OUT transaction_id xid8, OUT last_position bigint, OUT taken_at timestamptz)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_lock(${locks.positions[0]}, ${locks.positions[1]});
+        transaction_id := pg_current_xact_id();
+        PERFORM pg_advisory_xact_lock(${locks.appenders}, ${s}.appender_lock_key(transaction_id));
+        last_position := setval('${s}.event_positions', nextval('${s}.event_positions') + count - 1);
+        taken_at := date_trunc('milliseconds', clock_timestamp());
+        PERFORM pg_advisory_unlock(${locks.positions[0]}, ${locks.positions[1]});
+      END $$;
+
+      -- The oldest appender of this schema still running, or the snapshot's xmax when none is: every row
+      -- with a smaller transaction id is final. Read rows below it in a later statement (a newer snapshot).
+      CREATE FUNCTION ${s}.read_frontier() RETURNS xid8
+      LANGUAGE sql VOLATILE AS $$
+        SELECT coalesce(min(running), pg_snapshot_xmax(pg_current_snapshot()))
+        FROM pg_snapshot_xip(pg_current_snapshot()) AS running
+        WHERE NOT pg_try_advisory_xact_lock_shared(${locks.appenders}, ${s}.appender_lock_key(running))
+      $$;
+
+      CREATE FUNCTION ${s}.refuse_event_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'events are immutable: % is not allowed on %.events', TG_OP, TG_TABLE_SCHEMA
+          USING ERRCODE = 'restrict_violation';
+      END $$;
+      CREATE TRIGGER events_are_immutable BEFORE UPDATE OR DELETE ON ${s}.events
+        FOR EACH ROW EXECUTE FUNCTION ${s}.refuse_event_changes();
+      CREATE TRIGGER events_are_immutable_truncate BEFORE TRUNCATE ON ${s}.events
+        FOR EACH STATEMENT EXECUTE FUNCTION ${s}.refuse_event_changes();
+    `,
+  },
+];
+
+/** Creates the schema if it is missing and applies the migrations it has not seen yet. */
+export async function migrate(pool: pg.Pool, schema: string, s: string): Promise<void> {
+  const key = schemaLockKey(schema);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [migrationsLockClass, key]);
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    // Only when missing: CREATE SCHEMA IF NOT EXISTS would still need the right to create schemas.
+    if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.hindsight_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const applied = await client.query<{ version: number }>(`SELECT version FROM ${s}.hindsight_migrations`);
+    const seen = new Set(applied.rows.map((r) => r.version));
+    for (const m of migrations) {
+      if (seen.has(m.version)) continue;
+      await client.query(
+        m.sql(s, { positions: [positionsLockClass, key], appenders: appendersLockClass(schema) }),
+      );
+      await client.query(`INSERT INTO ${s}.hindsight_migrations (version, name) VALUES ($1, $2)`, [
+        m.version,
+        m.name,
+      ]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
