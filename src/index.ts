@@ -17,13 +17,17 @@ export {
 } from './decider/decider.js';
 export {
   type ErrorCode,
+  type FieldPath,
   HindsightError,
   IdempotencyKeyReusedError,
+  type InvalidEventDetails,
   InvalidInputError,
   isHindsightError,
   PositionOverflowError,
   StoreClosedError,
+  type StoredEventAddress,
   TooManyConflictsError,
+  UpcastError,
   WrongExpectedVersionError,
 } from './events/errors.js';
 export type {
@@ -56,6 +60,22 @@ export {
   type TemporaryView,
 } from './projections/runner.js';
 export type { ProjectionState, ProjectionStatus } from './projections/status.js';
+export type { RegistryOptions } from './schema/check-append.js';
+export {
+  defineEvent,
+  type EventDefinition,
+  type EventSchema,
+  type UpcastStep,
+} from './schema/define-event.js';
+export {
+  createEventRegistry,
+  type EventRegistry,
+  type RegisteredEvent,
+  type RegisteredRecordedEvent,
+  type RegisteredType,
+} from './schema/registry.js';
+export { upcast } from './schema/upcast.js';
+export { withRegistry } from './schema/with-registry.js';
 export { createMemorySnapshotStore } from './snapshots/memory.js';
 export { defaultSnapshotEvery, type SnapshotPolicy } from './snapshots/policy.js';
 export type { Snapshot, SnapshotQuery, SnapshotStore } from './snapshots/snapshot-store.js';
@@ -74,25 +94,3 @@ export {
   type Subscription,
   subscribe,
 } from './subscriptions/subscribe.js';
-export {
-  defineEvent,
-  type EventDefinition,
-  type EventSchema,
-  type UpcastStep,
-} from './schema/define-event.js';
-export {
-  createEventRegistry,
-  type EventRegistry,
-  type RegisteredEvent,
-  type RegisteredRecordedEvent,
-  type RegisteredType,
-} from './schema/registry.js';
-export { upcast } from './schema/upcast.js';
-export type { RegistryOptions } from './schema/check-append.js';
-export { withRegistry } from './schema/with-registry.js';
-export {
-  type FieldPath,
-  type InvalidEventDetails,
-  type StoredEventAddress,
-  UpcastError,
-} from './events/errors.js';
