@@ -1,0 +1,72 @@
+import { createProjectionRunner } from '../projections/runner.js';
+import { buildServer } from '../server/app.js';
+import { type AccessToken, loadOrCreateAdminToken, parseTokens } from '../server/tokens.js';
+import { createSqliteProjectionRunner } from '../sqlite/projections.js';
+import { openStore, type StoreFlags, storeLocation } from './open-store.js';
+import { service } from './service.js';
+
+export interface ServeFlags extends StoreFlags {
+  port?: string;
+  host: string;
+  logLevel: string;
+}
+
+/** Parses a port: 0 asks the system for a free one. */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^[0-9]{1,5}$/.test(text) || port > 65_535)
+    throw new Error(`the port must be 0 to 65535, got ${text}`);
+  return port;
+}
+
+/** `hindsight serve`: opens the log, starts the projections and serves the API until SIGINT or SIGTERM. */
+export async function serve(flags: ServeFlags): Promise<void> {
+  const port = parsePort(flags.port ?? (process.env.PORT || '3000'));
+  const location = storeLocation(flags);
+  const tokens = resolveTokens(location.dataDir);
+  const opened = await openStore(location, { create: true });
+  const runner =
+    opened.kind === 'sqlite'
+      ? createSqliteProjectionRunner(opened.store, service.projections)
+      : createProjectionRunner(opened.store, service.projections);
+  await runner.start();
+  const app = await buildServer({
+    store: opened.store,
+    tokens: tokens.tokens,
+    runner,
+    modules: service.modules,
+    logger: { level: flags.logLevel, stream: process.stderr },
+  });
+  const address = await app.listen({ port, host: flags.host });
+  console.log(`Hindsight is serving ${opened.description}`);
+  console.log(`listening on ${address} (API description: ${address}/openapi.json)`);
+  console.log(tokens.message);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing connections, stopping projections, closing the store`);
+    await app.close();
+    await runner.stop();
+    await opened.store.close();
+    console.log('stopped');
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function resolveTokens(dataDir: string): { tokens: AccessToken[]; message: string } {
+  const configured = process.env.HINDSIGHT_TOKENS;
+  if (configured !== undefined && configured.trim() !== '') {
+    const tokens = parseTokens(configured);
+    const roles = tokens.map((t) => `${t.actor} (${t.role})`).join(', ');
+    return { tokens, message: `tokens from HINDSIGHT_TOKENS: ${roles}` };
+  }
+  const admin = loadOrCreateAdminToken(dataDir);
+  const message = admin.created
+    ? `made an admin token, kept in ${admin.file} (mode 0600):\n  ${admin.token.token}\n` +
+      `  use it as: curl -H 'Authorization: Bearer ${admin.token.token}' …`
+    : `admin token: the one kept in ${admin.file} (HINDSIGHT_TOKENS unset)`;
+  return { tokens: [admin.token], message };
+}
