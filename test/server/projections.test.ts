@@ -42,16 +42,35 @@ describe('projections over HTTP', () => {
     const res = await app.inject({ url: '/projections', headers: as('reader') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([
-      expect.objectContaining({ name: 'counts', version: 1, position, lag: 0, lagMs: 0, headPosition: position }),
+      expect.objectContaining({
+        name: 'counts',
+        version: 1,
+        position,
+        lag: 0,
+        lagMs: 0,
+        headPosition: position,
+      }),
     ]);
     expect(['live', 'catching_up']).toContain(res.json()[0].status);
   });
 
   it('POST /projections/{name}/rebuild starts a rebuild for admins (202) and 404s an unknown name', async () => {
-    const res = await app.inject({ method: 'POST', url: '/projections/counts/rebuild', headers: as('admin') });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/projections/counts/rebuild',
+      headers: as('admin'),
+    });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ name: 'counts', status: 'rebuilding' });
-    problem(await app.inject({ method: 'POST', url: '/projections/nope/rebuild', headers: as('admin') }), 404, 'ProjectionNotFound');
-    problem(await app.inject({ method: 'POST', url: '/projections/counts/rebuild', headers: as('reader') }), 403, 'Forbidden');
+    problem(
+      await app.inject({ method: 'POST', url: '/projections/nope/rebuild', headers: as('admin') }),
+      404,
+      'ProjectionNotFound',
+    );
+    problem(
+      await app.inject({ method: 'POST', url: '/projections/counts/rebuild', headers: as('reader') }),
+      403,
+      'Forbidden',
+    );
   });
 });
