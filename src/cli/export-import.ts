@@ -63,8 +63,6 @@ interface ImportTarget {
 export async function importCommand(file: string, flags: StoreFlags): Promise<void> {
   const opened = await openStore(storeLocation(flags), { create: true });
   const target = opened.kind === 'sqlite' ? sqliteTarget(opened) : await postgresTarget(opened);
-  const input = file === '-' ? process.stdin : createReadStream(file);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const versions = new Map<string, number>();
   const bar = progress('imported');
   let lineNumber = 0;
@@ -73,7 +71,9 @@ export async function importCommand(file: string, flags: StoreFlags): Promise<vo
   let batch: ImportedEvent[] = [];
   try {
     await target.begin();
-    for await (const line of lines) {
+    // Made only now: readline drops lines that arrive before its iterator is asked for them.
+    const input = file === '-' ? process.stdin : createReadStream(file);
+    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
       lineNumber++;
       if (line.trim() === '') continue;
       const imported = parseLine(line, lineNumber, versions, lastPosition);
@@ -97,7 +97,7 @@ export async function importCommand(file: string, flags: StoreFlags): Promise<vo
     await opened.store.close();
   }
   console.log(
-    `imported ${count} events in ${versions.size} streams (up to position ${lastPosition}) into ${opened.description}`,
+    `imported ${count} events in ${versions.size} stream${versions.size === 1 ? '' : 's'} (up to position ${lastPosition}) into ${opened.description}`,
   );
 }
 
