@@ -312,6 +312,12 @@ function parsePart<S extends z.ZodType>(
       in: 'body',
     });
   }
+  if (where === 'body' && nestedDeeperThan(value, maxBodyDepth)) {
+    throw problemOf('InvalidInput', `the body is nested deeper than ${maxBodyDepth} levels`, {
+      field: '',
+      in: 'body',
+    });
+  }
   const result = schema.safeParse(where === 'body' ? value : { ...(value as object) });
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
@@ -322,6 +328,22 @@ function parsePart<S extends z.ZodType>(
   const first = issues[0] as { in: string; field: string; message: string };
   const named = first.field === '' ? `the ${where === 'path' ? 'path' : where}` : `${first.field} (${where})`;
   throw problemOf('InvalidInput', `${named}: ${first.message}`, { field: first.field, in: where, issues });
+}
+
+// Recursive code downstream (validation, serialization, fingerprints) would overflow the stack on a body of
+// thousands of nested arrays, which fits in 64 KiB; no real request comes near this depth.
+const maxBodyDepth = 64;
+
+/** Walks the value with an explicit stack, so the check itself cannot overflow. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function fieldName(issue: z.core.$ZodIssue): string {

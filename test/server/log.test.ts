@@ -348,3 +348,19 @@ describe('errors', () => {
     expect(JSON.stringify(doc)).not.toContain('$defs');
   });
 });
+
+describe('hostile bodies', () => {
+  it('refuses a body nested thousands of levels deep with a 400, with or without a key', async () => {
+    for (const depth of [70, 5000, 30000]) {
+      const data = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const payload = `{"events":[{"type":"X","data":${data}}]}`;
+      for (const key of [{}, { 'idempotency-key': `deep-${depth}` }]) {
+        const res = await post('/streams/s', payload, { 'content-type': 'application/json', ...key });
+        problem(res, 400, 'InvalidInput');
+      }
+    }
+    const fine = `{"events":[{"type":"X","data":${'['.repeat(60)}${']'.repeat(60)}}]}`;
+    expect((await post('/streams/s', fine, { 'content-type': 'application/json' })).statusCode).toBe(201);
+    expect(await server.store.headPosition()).toBe(1);
+  });
+});
