@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { checkStreamId, type PreparedEvent, prepareEvents } from '../events/prepare.js';
-import { eventJson } from '../server/schemas.js';
+import { eventJson } from '../server/event-json.js';
 import { type OpenStore, openStore, type StoreFlags, storeLocation } from './open-store.js';
 import { progress } from './output.js';
 

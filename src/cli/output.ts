@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../events/event.js';
-import { eventJson } from '../server/schemas.js';
+import { eventJson } from '../server/event-json.js';
 
 /** How events are printed: one JSON object a line, or an aligned table for people. */
 export type EventFormat = 'ndjson' | 'table';

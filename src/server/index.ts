@@ -1,4 +1,5 @@
 export { buildServer, type ServerOptions } from './app.js';
+export { type EventJson, eventJson } from './event-json.js';
 export {
   type IdempotencyKeys,
   type IdempotencyRecord,
@@ -35,7 +36,7 @@ export type {
   ServerContext,
   StreamingRoute,
 } from './routes.js';
-export { eventJson, problemSchema, recordedEventSchema } from './schemas.js';
+export { problemSchema, recordedEventSchema } from './schemas.js';
 export {
   type AccessToken,
   adminTokenFile,

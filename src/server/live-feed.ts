@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { subscribe } from '../subscriptions/subscribe.js';
+import { eventJson } from './event-json.js';
 import { problemOf, toProblem } from './problems.js';
 import type { RouteModule } from './routes.js';
-import { eventJson, eventTypes, position, streamPrefix } from './schemas.js';
+import { eventTypes, position, streamPrefix } from './schemas.js';
 
 export interface LiveFeedOptions {
   /** How often to send a comment line so proxies and clients know the connection is alive; default 15 s. */

@@ -2,17 +2,10 @@ import { z } from 'zod';
 import { deriveEventId } from '../commands/event-ids.js';
 import { WrongExpectedVersionError } from '../events/errors.js';
 import type { ExpectedVersion, NewEvent, RecordedEvent } from '../events/event.js';
+import { eventJson } from './event-json.js';
 import { preconditionFailed, problemOf } from './problems.js';
 import type { RouteModule } from './routes.js';
-import {
-  eventJson,
-  eventTypes,
-  jsonValue,
-  pageLimit,
-  position,
-  recordedEventSchema,
-  streamPrefix,
-} from './schemas.js';
+import { eventTypes, jsonValue, pageLimit, position, recordedEventSchema, streamPrefix } from './schemas.js';
 
 const streamParams = z.object({
   streamId: z.string().describe('The stream’s id (percent-encoded in the path)'),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { RecordedEvent } from '../events/event.js';
 
 /** A non-negative integer in a query string or header, as a safe JavaScript number. */
 export const position = (description: string) =>
@@ -56,11 +55,6 @@ export const recordedEventSchema = z
     recordedAt: z.iso.datetime(),
   })
   .meta({ id: 'RecordedEvent' });
-
-/** The JSON of a recorded event. */
-export function eventJson(event: RecordedEvent): z.input<typeof recordedEventSchema> {
-  return { ...event, recordedAt: event.recordedAt.toISOString() } as z.input<typeof recordedEventSchema>;
-}
 
 /** The shape of every error answer (`application/problem+json`). */
 export const problemSchema = z

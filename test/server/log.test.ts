@@ -354,7 +354,7 @@ describe('hostile bodies', () => {
     for (const depth of [70, 5000, 30000]) {
       const data = `${'['.repeat(depth)}${']'.repeat(depth)}`;
       const payload = `{"events":[{"type":"X","data":${data}}]}`;
-      for (const key of [{}, { 'idempotency-key': `deep-${depth}` }]) {
+      for (const key of [{}, { 'idempotency-key': `deep-${depth}` }] as Record<string, string>[]) {
         const res = await post('/streams/s', payload, { 'content-type': 'application/json', ...key });
         problem(res, 400, 'InvalidInput');
       }
