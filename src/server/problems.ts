@@ -24,7 +24,7 @@ export type HttpErrorCode =
 export type ProblemCode = ErrorCode | HttpErrorCode;
 
 /**
- * The one place a code becomes an HTTP status. Exhaustive: a new `ErrorCode` does not compile until it is
+ * The one place a code becomes an HTTP status (`statusByCode.StreamNotFound === 404`). Exhaustive: a new `ErrorCode` does not compile until it is
  * given a status here. `WrongExpectedVersion` is 409 for a version sent in the body; a stale `If-Match`
  * header answers 412 instead, because there the client stated a precondition (see `preconditionFailed`).
  */
@@ -86,7 +86,12 @@ export class HttpProblem extends Error {
   }
 }
 
-/** Builds the problem for one of the codes in `statusByCode`. */
+/**
+ * Builds the problem for one of the codes in `statusByCode`.
+ *
+ * @example
+ * throw problemOf('StreamNotFound', `no stream ${id}`, { streamId: id }); // answered as 404
+ */
 export function problemOf(
   code: ProblemCode,
   detail: string,
@@ -95,12 +100,22 @@ export function problemOf(
   return new HttpProblem(statusByCode[code], code, detail, facts);
 }
 
-/** A stale `If-Match`: the same conflict as a stale body version, answered as a failed precondition. */
+/**
+ * A stale `If-Match`: the same conflict as a stale body version, answered as a failed precondition (412).
+ *
+ * @example
+ * catch (e) { if (e instanceof WrongExpectedVersionError && fromIfMatch) throw preconditionFailed(e); throw e; }
+ */
 export function preconditionFailed(error: WrongExpectedVersionError): HttpProblem {
   return new HttpProblem(412, error.code, error.message, versionFacts(error));
 }
 
-/** 'WrongExpectedVersion' → 'Wrong expected version': the title is the code, read aloud. */
+/**
+ * The title of a problem is its code, read aloud.
+ *
+ * @example
+ * titleOf('WrongExpectedVersion'); // 'Wrong expected version'
+ */
 export function titleOf(code: string): string {
   const words = code
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -122,7 +137,12 @@ const fastifyCodes: Record<string, HttpErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'InvalidInput',
 };
 
-/** Turns anything a route threw into the problem to answer with; unknown errors become a bare 500. */
+/**
+ * Turns anything a route threw into the problem to answer with; unknown errors become a bare 500.
+ *
+ * @example
+ * reply.code(toProblem(error).status).type('application/problem+json').send(JSON.stringify(toProblem(error)));
+ */
 export function toProblem(error: unknown, limits: { bodyLimit?: number } = {}): Problem {
   const p = asHttpProblem(error, limits.bodyLimit ?? 64 * 1024);
   return {

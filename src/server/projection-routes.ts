@@ -33,7 +33,12 @@ const projectionSchema = z
   })
   .meta({ id: 'ProjectionStatus' });
 
-/** A projection's status as `GET /projections` shows it. */
+/**
+ * A projection's status as `GET /projections` shows it.
+ *
+ * @example
+ * const body = (await runner.status()).map(projectionJson); // [{ name, version, status, position, lag, … }]
+ */
 export function projectionJson(s: ProjectionStatus): z.input<typeof projectionSchema> {
   return {
     name: s.name,

@@ -8,7 +8,12 @@ export type Role = 'reader' | 'writer' | 'admin';
 
 const rank: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 
-/** True when a caller holding `held` may do what needs `needed`. */
+/**
+ * True when a caller holding `held` may do what needs `needed`.
+ *
+ * @example
+ * roleAllows('admin', 'writer'); // true
+ */
 export function roleAllows(held: Role, needed: Role): boolean {
   return rank[held] >= rank[needed];
 }
@@ -84,7 +89,12 @@ export function parseTokens(text: string): AccessToken[] {
   });
 }
 
-/** Looks tokens up by their SHA-256, so checking one never compares secrets character by character. */
+/**
+ * Looks tokens up by their SHA-256, so checking one never compares secrets character by character.
+ *
+ * @example
+ * const caller = new TokenTable(parseTokens(process.env.HINDSIGHT_TOKENS ?? '')).find(bearer);
+ */
 export class TokenTable {
   private readonly byDigest = new Map<string, AccessToken>();
 
