@@ -8,7 +8,7 @@ export default defineConfig({
     // Examples import the package by its published name, as users do; tests run them from source.
     alias: [
       { find: /^hindsight$/, replacement: src('index.ts') },
-      { find: /^hindsight\/(sqlite|postgres|testing)$/, replacement: src('$1/index.ts') },
+      { find: /^hindsight\/(sqlite|postgres|testing|server)$/, replacement: src('$1/index.ts') },
     ],
   },
   test: {

@@ -41,4 +41,13 @@ describe('findNonJson', () => {
     ];
     for (const [value, problem] of cases) expect(findNonJson(value, 'data')).toMatch(problem);
   });
+
+  it('refuses nesting deeper than maxJsonDepth instead of exhausting the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(findNonJson(deep, 'data')).toMatch(/nested deeper than 256 levels$/);
+    let fine: unknown = 'leaf';
+    for (let i = 0; i < 200; i++) fine = { next: fine };
+    expect(findNonJson(fine, 'data')).toBeUndefined();
+  });
 });
