@@ -14,15 +14,17 @@
  * - xmin: as xmin-naive, but the transaction id and the positions are taken together under a short advisory lock
  *   (released before COMMIT), so id order is position order; readers read below `pg_snapshot_xmin`, which any
  *   running transaction in the whole cluster holds back.
- * - xmin-scoped: the store. As xmin, and the appender also holds a lock keyed by its transaction id until it ends,
+ * - xmin-scoped: the store, on a plain pool (one statement per round trip, like the others). As xmin, and the appender also holds a lock keyed by its transaction id until it ends,
  *   so readers stop only below this schema's oldest running appender, not below every transaction in the cluster.
  * - counter: a one-row counter locked `FOR UPDATE` until COMMIT: commit order is position order, gapless, plain
  *   reads; appenders (and their commits) run one at a time.
+ * - store: the store as it ships, on the pool it makes for itself: as xmin-scoped, with the connection pipelining
+ *   BEGIN, the locks and the read in one round trip, and the insert and COMMIT in another.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createPostgresEventStore, type PostgresEventStore } from '../src/postgres/index.js';
+import { createPostgresEventStore } from '../src/postgres/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,8 +40,8 @@ const { values: args } = parseArgs({
 });
 const url = args.url as string;
 
-type Technique = 'raw' | 'xmin-naive' | 'xmin' | 'xmin-scoped' | 'counter';
-const techniques: Technique[] = ['raw', 'xmin-naive', 'xmin', 'xmin-scoped', 'counter'];
+type Technique = 'raw' | 'xmin-naive' | 'xmin' | 'xmin-scoped' | 'counter' | 'store';
+const techniques: Technique[] = ['raw', 'xmin-naive', 'xmin', 'xmin-scoped', 'counter', 'store'];
 const poolSizes = [16, 32] as const;
 
 interface Log {
@@ -57,8 +59,8 @@ interface Connected {
 
 // Connections are opened per slice and warmed before the clock starts: the server allows 100 in all, and
 // other test runs share it.
-async function warmPool(size: number): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max: size });
+async function warmPool(size: number, pipeline = false): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: size, pipeline });
   await Promise.all(Array.from({ length: size }, () => pool.query('SELECT 1')));
   return pool;
 }
@@ -67,7 +69,7 @@ function streamKey(schema: string, streamId: string): string {
   return createHash('sha256').update(`${schema}\u0000${streamId}`).digest().readBigInt64BE(0).toString();
 }
 
-async function openRaw(technique: Exclude<Technique, 'xmin-scoped'>): Promise<Log> {
+async function openRaw(technique: Exclude<Technique, 'xmin-scoped' | 'store'>): Promise<Log> {
   const schema = `bench_order_${technique.replace('-', '_')}_${process.pid}`;
   const s = `"${schema}"`;
   const admin = new pg.Client({ connectionString: url });
@@ -178,11 +180,12 @@ async function openRaw(technique: Exclude<Technique, 'xmin-scoped'>): Promise<Lo
   };
 }
 
-async function openStore(): Promise<Log> {
-  const schema = `bench_order_store_${process.pid}`;
+/** The store on a plain pool (each statement waits for the one before), or on a pipelining one as it makes. */
+async function openStore(pipeline: boolean): Promise<Log> {
+  const schema = `bench_order_store_${pipeline ? 'pipelined' : 'plain'}_${process.pid}`;
   return {
     async connect(size) {
-      const pool = await warmPool(size);
+      const pool = await warmPool(size, pipeline);
       const store = await createPostgresEventStore({ pool, schema });
       return {
         async append(streamId, data) {
@@ -219,7 +222,9 @@ async function rate(count: number, work: () => Promise<void>): Promise<number> {
 const sequentialCount = Number(args.sequential);
 const each = Number(args.each);
 const logs = new Map<Technique, Log>();
-for (const t of techniques) logs.set(t, t === 'xmin-scoped' ? await openStore() : await openRaw(t));
+for (const t of techniques) {
+  logs.set(t, t === 'xmin-scoped' || t === 'store' ? await openStore(t === 'store') : await openRaw(t));
+}
 const results = new Map<string, number[]>();
 const record = (label: string, value: number) => results.set(label, [...(results.get(label) ?? []), value]);
 let streamCounter = 0;
@@ -285,7 +290,11 @@ for (const t of techniques) {
 for (const log of logs.values()) await log.close();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-console.log('technique\tscenario\tmedian per second\tevery round');
+console.log('technique\tscenario\tmedian per second\tmedian ratio to raw in the same round\tevery round');
 for (const [label, values] of [...results].sort(([a], [b]) => a.localeCompare(b))) {
-  console.log(`${label}\t${Math.round(median(values))}\t${values.map(Math.round).join(' ')}`);
+  const [, scenario] = label.split('\t');
+  const raw = results.get(`raw\t${scenario}`) ?? [];
+  const ratio =
+    raw.length === values.length ? median(values.map((v, i) => v / (raw[i] as number))).toFixed(2) : '';
+  console.log(`${label}\t${Math.round(median(values))}\t${ratio}\t${values.map(Math.round).join(' ')}`);
 }

@@ -3,12 +3,17 @@ import type { AppendResult } from '../store/event-store.js';
 import type { StoredIdentity } from '../store/idempotency.js';
 import type { PreparedAppend } from '../store/prepare-append.js';
 import { toSafeInteger } from '../store/safe-integer.js';
+import { conflictOf, overflowOf } from './database-errors.js';
 import { streamLockKey } from './locks.js';
 import { duplicateId, type InsertRows, planAppend, type StreamState } from './plan.js';
 import { statement } from './statement.js';
-import { conflictOf } from './unique-conflict.js';
 
-/** Test-only hooks into an append's transaction. */
+/**
+ * Test-only hooks into an append's transaction.
+ *
+ * @example
+ * const store = await createPostgresEventStore({ connectionString, hooks: { beforeCommit: () => sleep(500) } });
+ */
 export interface PostgresStoreHooks {
   /**
    * For tests: called inside an append's transaction after its positions are taken and its events written,
@@ -72,6 +77,8 @@ export class PostgresAppender {
       try {
         return await this.attempt(appends);
       } catch (error) {
+        const overflow = overflowOf(error);
+        if (overflow) throw overflow;
         const conflict = conflictOf(error, appends);
         if (conflict?.kind === 'id') throw duplicateId(conflict.streamId, conflict.id);
         if (conflict?.kind !== 'streamVersion' || attempt >= maxAttempts) throw error;
@@ -86,22 +93,33 @@ export class PostgresAppender {
     return version == null ? 0 : toSafeInteger(version, `stream ${streamId} version`);
   }
 
+  // With a pipelining connection (the store's own pool), BEGIN, the locks and the read go out together, and so do
+  // the insert and COMMIT: two round trips per append. Otherwise each waits for the one before it.
   private async attempt(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
     const client = await this.pool.connect();
+    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
     let broken: Error | undefined;
     try {
-      await client.query(this.lockStatement(appends));
-      const plan = planAppend(appends, await this.read(client, appends));
+      const locked = client.query(this.lockStatement(appends));
+      if (!pipelined) await locked;
+      const state = await both(locked, this.read(client, appends));
+      const plan = planAppend(appends, state);
       if (plan.kind === 'retry') {
         await client.query('ROLLBACK');
         return plan.results;
       }
-      const last = await this.write(client, plan.rows).catch((error: Error) => {
+      const holdOpen = this.hooks.beforeCommit !== undefined;
+      const written = this.write(client, plan.rows).catch((error: Error) => {
         // The statement holds a session lock for a moment; a connection that failed inside it is not reused.
         broken = error;
         throw error;
       });
-      const results = plan.results(last);
+      if (pipelined && !holdOpen) {
+        // A failed insert aborts the transaction, and PostgreSQL answers the COMMIT behind it with a rollback.
+        const last = await both(client.query('COMMIT'), written);
+        return plan.results(last);
+      }
+      const results = plan.results(await written);
       await this.hooks.beforeCommit?.(plan.streamIds);
       await client.query('COMMIT');
       return results;
@@ -154,4 +172,12 @@ export class PostgresAppender {
     const result = await client.query<[string]>(statement(this.insert, values));
     return (result.rows[0] as [string])[0];
   }
+}
+
+/** The value of `second` once both settle; the first failure otherwise (the other is then handled). */
+async function both<T>(first: Promise<unknown>, second: Promise<T>): Promise<T> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return b.value;
 }

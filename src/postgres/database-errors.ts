@@ -1,3 +1,4 @@
+import { PositionOverflowError } from '../events/errors.js';
 import type { PreparedAppend } from '../store/prepare-append.js';
 
 /** A unique violation on the events table: an id, or a stream version, that another append took first. */
@@ -19,4 +20,12 @@ export function conflictOf(error: unknown, appends: readonly PreparedAppend[]): 
   }
   const first = appends[0];
   return first && { kind: 'id', streamId: first.streamId, id: first.events[0]?.id ?? '' };
+}
+
+/** The refusal of `take_positions` to hand out a position past 2^53 - 1, as the store's error. */
+export function overflowOf(error: unknown): PositionOverflowError | undefined {
+  const e = error as { code?: unknown; detail?: unknown; where?: unknown };
+  if (e?.code !== '22003' || typeof e.detail !== 'string' || !/^\d+$/.test(e.detail)) return undefined;
+  if (typeof e.where !== 'string' || !e.where.includes('take_positions')) return undefined;
+  return new PositionOverflowError('position', BigInt(e.detail));
 }

@@ -59,6 +59,11 @@ export const migrations: readonly Migration[] = [
         last_position := setval('${s}.event_positions', nextval('${s}.event_positions') + count - 1);
         taken_at := date_trunc('milliseconds', clock_timestamp());
         PERFORM pg_advisory_unlock(${locks.positions[0]}, ${locks.positions[1]});
+        -- Past 2^53 - 1 a JavaScript number is no longer exact: refuse here, so the append never commits.
+        IF last_position > 9007199254740991 THEN
+          RAISE EXCEPTION 'position % is past 2^53 - 1', last_position
+            USING ERRCODE = 'numeric_value_out_of_range', DETAIL = last_position::text;
+        END IF;
       END $$;
 
       -- The oldest appender of this schema still running, or the snapshot's xmax when none is: every row

@@ -26,21 +26,35 @@ interface CommonOptions {
   hooks?: PostgresStoreHooks;
 }
 
-/**
- * Where the store connects: a connection string (the store makes a pool and ends it on `close()`), or a pool
- * the caller owns (the store never ends it).
- */
-export type PostgresEventStoreOptions = CommonOptions &
-  (
-    | {
-        connectionString: string /** Connections in the store's pool; default 10. */;
-        poolSize?: number;
-        pool?: never;
-      }
-    | { pool: pg.Pool; connectionString?: never; poolSize?: never }
-  );
+/** The store makes its own pool, and ends it on `close()`. */
+interface ConnectionStringOptions {
+  connectionString: string;
+  /** Connections in the store's pool; default 10. */
+  poolSize?: number;
+  pool?: never;
+}
 
-/** An `EventStore` on PostgreSQL, with its pool and schema for code that keeps tables beside the log. */
+/** The store runs on a pool the caller owns, and never ends it. */
+interface PoolOptions {
+  pool: pg.Pool;
+  connectionString?: never;
+  poolSize?: never;
+}
+
+/**
+ * Where the store connects (a connection string, or a pool), and which schema holds its tables.
+ *
+ * @example
+ * const options: PostgresEventStoreOptions = { connectionString: process.env.DATABASE_URL ?? '', schema: 'ledger' };
+ */
+export type PostgresEventStoreOptions = CommonOptions & (ConnectionStringOptions | PoolOptions);
+
+/**
+ * An `EventStore` on PostgreSQL, with its pool and schema for code that keeps tables beside the log.
+ *
+ * @example
+ * await store.pool.query(`CREATE TABLE IF NOT EXISTS "${store.schema}".balances (account text PRIMARY KEY, cents bigint)`);
+ */
 export interface PostgresEventStore extends EventStore {
   /** The pool the store runs on, for tables that commit together with the log (projections, snapshots). */
   readonly pool: pg.Pool;
@@ -63,8 +77,7 @@ export async function createPostgresEventStore(
   const schema = checkSchemaName(options.schema ?? 'hindsight');
   const limits: AppendLimits = { maxEventBytes: options.maxEventBytes ?? defaultLimits.maxEventBytes };
   const ownsPool = options.pool === undefined;
-  const pool =
-    options.pool ?? new pg.Pool({ connectionString: checkedConnection(options), max: options.poolSize });
+  const pool = options.pool ?? ownPool(options);
   const s = quoteIdentifier(schema);
   try {
     await migrate(pool, schema, s);
@@ -155,6 +168,19 @@ export async function createPostgresEventStore(
       if (ownsPool) await pool.end();
     },
   };
+}
+
+// Pipelining lets an append send its statements two round trips at a time (see append.ts).
+function ownPool(options: { connectionString?: unknown; poolSize?: number }): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: checkedConnection(options),
+    max: options.poolSize,
+    pipeline: true,
+  });
+  // An idle connection the server dropped (a restart, a terminated backend) is discarded by the pool, and the next
+  // query connects again; without a listener, the pool's 'error' event would end the process.
+  pool.on('error', () => {});
+  return pool;
 }
 
 function checkedConnection(options: { connectionString?: unknown }): string {
