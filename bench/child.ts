@@ -1,5 +1,5 @@
 // A replay measured in a process of its own, so that its peak memory is its own. Started by scenarios/replay.ts.
-import type { Sample } from './scenarios/types.js';
+import { cpuMicros, type Sample } from './scenarios/types.js';
 import { findSystem } from './systems/index.js';
 import type { Backend, Durability, Target } from './systems/types.js';
 
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   let events = 0;
   let peakHeap = process.memoryUsage().heapUsed;
   let last = 0;
+  const cpu = process.cpuUsage();
   const start = performance.now();
   await log.replay((position) => {
     events++;
@@ -29,12 +30,14 @@ async function main(): Promise<void> {
     if (events % 10_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   });
   const seconds = (performance.now() - start) / 1000;
+  const cpuMicrosPerEvent = cpuMicros(cpu) / events;
   await log.close();
   if (events !== config.expected) throw new Error(`replayed ${events} events, expected ${config.expected}`);
   const sample: Sample = {
     events,
     seconds,
     eventsPerSecond: events / seconds,
+    cpuMicrosPerEvent,
     memory: {
       peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
       startRssMB: mb(startRss),

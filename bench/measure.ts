@@ -26,7 +26,7 @@ export async function measureScenario(
   quick: boolean,
   targets: Targets,
 ): Promise<ScenarioResult> {
-  const size = scenario.size(quick, durability);
+  const size = scenario.size({ quick, backend, durability });
   const seeded = new Map<BenchSystem, Target>();
   const samples = new Map<BenchSystem, Sample[]>(systems.map((s) => [s, []]));
   const where = `${backend} ${durability} ${scenario.name}`;
@@ -71,6 +71,7 @@ function summarize(system: BenchSystem, durability: Durability, samples: readonl
     durability: system.durabilityNote(durability),
     eventsPerSecond: spread(samples.map((s) => s.eventsPerSecond)),
     samples: samples.map((s) => Math.round(s.eventsPerSecond)),
+    cpuMicrosPerEvent: spread(samples.map((s) => s.cpuMicrosPerEvent)),
     ...(memory.length && {
       memory: {
         peakRssMB: spread(memory.map((m) => m.peakRssMB)),

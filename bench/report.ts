@@ -18,6 +18,8 @@ export interface SystemResult {
   durability: string;
   eventsPerSecond: Spread;
   samples: number[];
+  /** CPU of the measuring process per event, in microseconds (see `Sample`). */
+  cpuMicrosPerEvent: Spread;
   memory?: { peakRssMB: Spread; startRssMB: Spread; peakHeapMB: Spread };
 }
 
@@ -65,6 +67,7 @@ const start = '<!-- bench:results:start -->';
 const end = '<!-- bench:results:end -->';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const micros = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const cell = (s: Spread): string => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
 const goalText = (g: Goal): string =>
   [
@@ -76,7 +79,9 @@ const goalText = (g: Goal): string =>
     .join(', ');
 
 export function consoleTable(results: BenchResults): string {
-  const rows = [['scenario', 'backend', 'durability', 'Hindsight/s', 'raw/s', 'ratio', 'goal', '']];
+  const rows = [
+    ['scenario', 'backend', 'durability', 'Hindsight/s', 'raw/s', 'ratio', 'cpu µs/event', 'goal', ''],
+  ];
   for (const r of results.results) {
     const verdict = r.met ? 'met' : `MISSED: ${r.misses.join('; ')}`;
     rows.push([
@@ -86,7 +91,8 @@ export function consoleTable(results: BenchResults): string {
       int(r.ours.eventsPerSecond.median),
       int(r.raw.eventsPerSecond.median),
     ]);
-    rows[rows.length - 1]?.push(r.ratio.toFixed(2), goalText(r.goal), verdict);
+    const cpu = `${micros(r.ours.cpuMicrosPerEvent.median)} / ${micros(r.raw.cpuMicrosPerEvent.median)}`;
+    rows[rows.length - 1]?.push(r.ratio.toFixed(2), cpu, goalText(r.goal), verdict);
     if (r.ours.memory && r.raw.memory) {
       rows.push([
         '  peak RSS MB',
@@ -94,6 +100,7 @@ export function consoleTable(results: BenchResults): string {
         '',
         `${r.ours.memory.peakRssMB.max}`,
         `${r.raw.memory.peakRssMB.max}`,
+        '',
         '',
         '',
         '',
@@ -151,6 +158,18 @@ export function markdown(results: BenchResults): string {
       lines.push(
         `| ${r.title} (${size}) | ${r.durability} | ${cell(r.ours.eventsPerSecond)} | ${cell(r.raw.eventsPerSecond)} | ${r.ratio.toFixed(2)} | ${goalText(r.goal)} | ${verdict} |`,
       );
+    }
+    lines.push('');
+    lines.push(
+      `CPU time of the ${backend === 'postgres' ? "client process (the server's work is not in it)" : 'process'} per event, in microseconds (median): less sensitive than the rates to other work on the machine.`,
+      '',
+      `| Scenario | Durability | Hindsight µs | ${rawLabel} µs | Hindsight extra |`,
+      '|---|---|--:|--:|--:|',
+    );
+    for (const r of rows) {
+      const [ours, raw] = [r.ours.cpuMicrosPerEvent.median, r.raw.cpuMicrosPerEvent.median];
+      const extra = `${ours >= raw ? '+' : ''}${Math.round((ours / raw - 1) * 100)}%`;
+      lines.push(`| ${r.title} | ${r.durability} | ${micros(ours)} | ${micros(raw)} | ${extra} |`);
     }
     lines.push('');
     const memory = rows.filter((r) => r.ours.memory);

@@ -1,5 +1,5 @@
 import { depositEvents } from '../workload.js';
-import { count, type Scenario, timed } from './types.js';
+import { count, type Scenario, sized, timed } from './types.js';
 
 /** 100-event appends, one after another, each to a new stream. */
 export const batchAppends: Scenario = {
@@ -8,8 +8,8 @@ export const batchAppends: Scenario = {
   description: 'One writer appends 100 events at a time, each append to a new stream, awaiting each append.',
   durabilities: ['strict', 'normal'],
   goal: () => ({ ratioAtLeast: 0.8 }),
-  size: (quick, durability) => ({
-    appends: (durability === 'strict' ? 1_000 : 2_000) / (quick ? 10 : 1),
+  size: (at) => ({
+    appends: sized(at, { strict: [1_000, 100], normal: [2_000, 200], postgres: [200, 20] }),
     eventsPerAppend: 100,
   }),
   measure(run, size) {

@@ -1,5 +1,5 @@
 import { depositEvent } from '../workload.js';
-import { count, type Scenario, timed } from './types.js';
+import { count, type Scenario, sized, timed } from './types.js';
 
 /**
  * 64 writers at once, each appending one event to its own stream and awaiting it before the next. On SQLite the
@@ -14,9 +14,9 @@ export const concurrentAppenders: Scenario = {
   goal: (backend, durability) => ({
     ratioAtLeast: backend === 'sqlite' && durability === 'strict' ? 5 : 0.8,
   }),
-  size: (quick, durability) => ({
+  size: (at) => ({
     writers: 64,
-    appendsPerWriter: (durability === 'strict' ? 50 : 500) / (quick ? 5 : 1),
+    appendsPerWriter: sized(at, { strict: [50, 10], normal: [500, 50], postgres: [20, 4] }),
   }),
   measure(run, size) {
     const writers = count(size, 'writers');

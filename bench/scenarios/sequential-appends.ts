@@ -1,5 +1,5 @@
 import { depositEvent } from '../workload.js';
-import { count, type Scenario, timed } from './types.js';
+import { count, type Scenario, sized, timed } from './types.js';
 
 /** Single-event appends one after another, each awaited, spread over 1,000 existing streams. */
 export const sequentialAppends: Scenario = {
@@ -8,7 +8,9 @@ export const sequentialAppends: Scenario = {
   description: 'One writer appends one event at a time to 1,000 streams in turn, awaiting each append.',
   durabilities: ['strict', 'normal'],
   goal: () => ({ ratioAtLeast: 0.8 }),
-  size: (quick, durability) => ({ appends: (durability === 'strict' ? 2_000 : 20_000) / (quick ? 10 : 1) }),
+  size: (at) => ({
+    appends: sized(at, { strict: [2_000, 200], normal: [20_000, 2_000], postgres: [500, 50] }),
+  }),
   measure(run, size) {
     const appends = count(size, 'appends');
     return timed(run, appends, async (log) => {

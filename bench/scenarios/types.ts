@@ -8,6 +8,11 @@ export interface Sample {
   events: number;
   seconds: number;
   eventsPerSecond: number;
+  /**
+   * CPU time (user + system) of this process during the run, in microseconds per event: on a busy machine it
+   * moves less than the wall-clock rate. On PostgreSQL it leaves out the server's work.
+   */
+  cpuMicrosPerEvent: number;
   memory?: MemorySample;
 }
 
@@ -45,9 +50,24 @@ export interface Scenario {
   description: string;
   durabilities: readonly Durability[];
   goal(backend: Backend, durability: Durability): Goal;
-  size(quick: boolean, durability: Durability): Size;
+  size(at: SizeFor): Size;
   seed?(log: OpenLog, size: Size): Promise<void>;
   measure(run: Run, size: Size): Promise<Sample>;
+}
+
+export interface SizeFor {
+  quick: boolean;
+  backend: Backend;
+  durability: Durability;
+}
+
+/** A count for where a scenario runs, each as `[full, quick]`: SQLite strict, SQLite normal, PostgreSQL. */
+export function sized(
+  at: SizeFor,
+  counts: { strict: [number, number]; normal: [number, number]; postgres: [number, number] },
+): number {
+  const [full, quick] = at.backend === 'postgres' ? counts.postgres : counts[at.durability];
+  return at.quick ? quick : full;
 }
 
 /** Opens the run's log, times `work`, closes the log. */
@@ -58,13 +78,20 @@ export async function timed(
 ): Promise<Sample> {
   const log = await run.system.open(run.target, run.durability);
   try {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     await work(log);
     const seconds = (performance.now() - start) / 1000;
-    return { events, seconds, eventsPerSecond: events / seconds };
+    return { events, seconds, eventsPerSecond: events / seconds, cpuMicrosPerEvent: cpuMicros(cpu) / events };
   } finally {
     await log.close();
   }
+}
+
+/** CPU microseconds (user + system) this process used since `since`. */
+export function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
 }
 
 export function count(size: Size, key: string): number {
