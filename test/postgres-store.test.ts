@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import type { RecordedEvent } from '../src/events/event.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/postgres/index.js';
+import { migrations } from '../src/postgres/schema.js';
 import { type AbandonableHeldAppend, holdAppend } from './support/hold-append.js';
 import { databaseUrl, describePostgres, dropSchema, runSql, uniqueSchema } from './support/postgres.js';
 
@@ -60,14 +61,16 @@ describePostgres('postgres store', () => {
     });
     await Promise.all(stores.map((s, i) => s.appendToStream(`s-${i}`, [{ type: 'Started', data: { i } }])));
     const later = await open(schema);
-    const { rows } = await later.pool.query(`SELECT version, name FROM "${schema}".hindsight_migrations`);
-    expect(rows).toEqual([{ version: 1, name: 'events' }]);
+    const { rows } = await later.pool.query(
+      `SELECT version, name FROM "${schema}".hindsight_migrations ORDER BY version`,
+    );
+    expect(rows).toEqual(migrations.map(({ version, name }) => ({ version, name })));
     expect(await later.headPosition()).toBe(6);
     const tables = await later.pool.query(
       'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1',
       [schema],
     );
-    expect(tables.rows.map((r) => r.tablename)).toEqual(['events', 'hindsight_migrations']);
+    expect(tables.rows.map((r) => r.tablename)).toEqual(['events', 'hindsight_migrations', 'snapshots']);
   });
 
   it('keeps each log in its own schema: the same stream in two schemas is two streams', async () => {

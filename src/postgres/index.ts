@@ -1,4 +1,5 @@
 export type { PostgresStoreHooks } from './append.js';
+export { createPostgresSnapshotStore } from './snapshots.js';
 export {
   createPostgresEventStore,
   type PostgresEventStore,

@@ -86,6 +86,23 @@ export const migrations: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION ${s}.refuse_event_changes();
     `,
   },
+  {
+    version: 2,
+    name: 'snapshots',
+    sql: (s) => `
+      CREATE TABLE ${s}.snapshots (
+        stream_id      text        NOT NULL,
+        name           text        NOT NULL,
+        shape_version  integer     NOT NULL,
+        stream_version bigint      NOT NULL,
+        position       bigint      NOT NULL,
+        recorded_at    timestamptz NOT NULL,
+        state          json        NOT NULL,
+        taken_at       timestamptz NOT NULL,
+        PRIMARY KEY (stream_id, name, shape_version, stream_version)
+      );
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */
