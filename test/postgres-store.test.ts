@@ -70,7 +70,14 @@ describePostgres('postgres store', () => {
       'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY 1',
       [schema],
     );
-    expect(tables.rows.map((r) => r.tablename)).toEqual(['events', 'hindsight_migrations', 'snapshots']);
+    expect(tables.rows.map((r) => r.tablename)).toEqual([
+      'events',
+      'hindsight_migrations',
+      'projection_copies',
+      'projection_skips',
+      'projections',
+      'snapshots',
+    ]);
   });
 
   it('keeps each log in its own schema: the same stream in two schemas is two streams', async () => {

@@ -103,6 +103,36 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'projections',
+    sql: (s) => `
+      CREATE SEQUENCE ${s}.projection_copy_numbers AS integer;
+      CREATE TABLE ${s}.projections (
+        name        text    PRIMARY KEY,
+        active_copy integer
+      );
+      CREATE TABLE ${s}.projection_copies (
+        name       text        NOT NULL,
+        copy       integer     NOT NULL,
+        version    integer     NOT NULL,
+        position   bigint      NOT NULL DEFAULT 0,
+        temporary  boolean     NOT NULL DEFAULT false,
+        tables     text[]      NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (name, copy)
+      );
+      CREATE TABLE ${s}.projection_skips (
+        name     text        NOT NULL,
+        position bigint      NOT NULL,
+        event_id text        NOT NULL,
+        error    text        NOT NULL,
+        actor    text        NOT NULL,
+        reason   text        NOT NULL,
+        at       timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */
