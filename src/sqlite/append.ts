@@ -1,18 +1,11 @@
 import type Database from 'better-sqlite3';
 import { InvalidInputError } from '../events/errors.js';
-import type { ExpectedVersion } from '../events/event.js';
 import type { PreparedEvent } from '../events/prepare.js';
 import type { AppendResult } from '../store/event-store.js';
 import { assertExpectedVersion } from '../store/expected-version.js';
 import { resolveRetries, resolveRetry, type StoredIdentity } from '../store/idempotency.js';
+import type { PreparedAppend } from '../store/prepare-append.js';
 import { toSafeInteger } from '../store/safe-integer.js';
-
-/** One stream's events, checked and serialized, with the version they expect. */
-export interface PreparedAppend {
-  streamId: string;
-  events: PreparedEvent[];
-  expectedVersion: ExpectedVersion;
-}
 
 /**
  * The statements of an append, run inside a write transaction that the caller owns.

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AppendResult } from '../store/event-store.js';
-import type { PreparedAppend, SqliteAppender } from './append.js';
+import type { PreparedAppend } from '../store/prepare-append.js';
+import type { SqliteAppender } from './append.js';
 
 interface Pending {
   appends: readonly PreparedAppend[];

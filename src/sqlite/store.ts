@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { InvalidInputError, StoreClosedError } from '../events/errors.js';
-import type { NewEvent, RecordedEvent } from '../events/event.js';
-import { type AppendLimits, checkStreamId, defaultLimits, prepareEvents } from '../events/prepare.js';
+import type { RecordedEvent } from '../events/event.js';
+import { type AppendLimits, checkStreamId, defaultLimits } from '../events/prepare.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -10,9 +10,9 @@ import type {
   ReadStreamOptions,
   StreamAppend,
 } from '../store/event-store.js';
-import { checkExpectedVersionArgument } from '../store/expected-version.js';
+import { prepareAppend, prepareAppends } from '../store/prepare-append.js';
 import { checkReadAllOptions, checkReadStreamOptions } from '../store/read-options.js';
-import { type PreparedAppend, SqliteAppender } from './append.js';
+import { SqliteAppender } from './append.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteReader } from './read.js';
 import { migrate } from './schema.js';
@@ -77,35 +77,17 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
     async appendToStream(streamId, events, appendOptions: AppendOptions = {}): Promise<AppendResult> {
       open();
-      const prepared = prepareAppend({ streamId, events, expectedVersion: appendOptions.expectedVersion });
+      const prepared = prepareAppend(
+        { streamId, events, expectedVersion: appendOptions.expectedVersion },
+        limits,
+      );
       const [result] = await commits.submit([prepared]);
       return result as AppendResult;
     },
 
     async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
       open();
-      if (!Array.isArray(appends) || appends.length === 0) {
-        throw new InvalidInputError(
-          'InvalidArgument',
-          'appendToStreams',
-          'needs a non-empty array of appends',
-        );
-      }
-      const seenIds = new Set<string>();
-      const seenStreams = new Set<string>();
-      const prepared = appends.map((a, i) => {
-        const p = prepareAppend(a, seenIds, `appends[${i}]`);
-        if (seenStreams.has(p.streamId)) {
-          throw new InvalidInputError(
-            'InvalidArgument',
-            `appends[${i}]`,
-            `stream ${p.streamId} appears twice`,
-          );
-        }
-        seenStreams.add(p.streamId);
-        return p;
-      });
-      return commits.submit(prepared);
+      return commits.submit(prepareAppends(appends, limits));
     },
 
     readStream(streamId: string, readOptions?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
@@ -146,21 +128,4 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       db.close();
     },
   };
-
-  function prepareAppend(
-    a: { streamId: string; events: readonly NewEvent<string, unknown>[]; expectedVersion?: unknown },
-    seenIds?: Set<string>,
-    where = 'appendToStream',
-  ): PreparedAppend {
-    const streamId = checkStreamId(a?.streamId, `${where}, streamId`);
-    return {
-      streamId,
-      expectedVersion: checkExpectedVersionArgument(
-        // Only an absent expected version means 'any': a null is a mistake, not a wish to skip the check.
-        a.expectedVersion === undefined ? 'any' : a.expectedVersion,
-        `stream ${streamId}`,
-      ),
-      events: prepareEvents(streamId, a.events, limits, seenIds),
-    };
-  }
 }
