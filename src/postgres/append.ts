@@ -71,11 +71,14 @@ export class PostgresAppender {
     this.version = `SELECT max(stream_version)::text FROM ${s}.events WHERE stream_id = $1`;
   }
 
-  /** Appends to one or many streams, all or nothing. */
-  async append(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
+  /**
+   * Appends to one or many streams, all or nothing. With `announce` false the append sends no NOTIFY from
+   * inside its transaction (the caller sends one after COMMIT; see notifications.ts).
+   */
+  async append(appends: readonly PreparedAppend[], announce = true): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.attempt(appends);
+        return await this.attempt(appends, announce);
       } catch (error) {
         const overflow = overflowOf(error);
         if (overflow) throw overflow;
@@ -95,12 +98,12 @@ export class PostgresAppender {
 
   // With a pipelining connection (the store's own pool), BEGIN, the locks and the read go out together, and so do
   // the insert and COMMIT: two round trips per append. Otherwise each waits for the one before it.
-  private async attempt(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
+  private async attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
     const client = await this.pool.connect();
     const pipelined = (client as { pipeline?: boolean }).pipeline === true;
     let broken: Error | undefined;
     try {
-      const locked = client.query(this.lockStatement(appends));
+      const locked = client.query(this.lockStatement(appends, announce));
       if (!pipelined) await locked;
       const state = await both(locked, this.read(client, appends));
       const plan = planAppend(appends, state);
@@ -137,10 +140,11 @@ export class PostgresAppender {
 
   // One global order (by key), so two multi-stream appends never wait for each other in a cycle. The keys are
   // integers computed here, so they are safe to write into the statement.
-  private lockStatement(appends: readonly PreparedAppend[]): string {
+  private lockStatement(appends: readonly PreparedAppend[], announce: boolean): string {
     const keys = [...new Set(appends.map((a) => streamLockKey(this.schema, a.streamId)))];
     keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    return `BEGIN; ${keys.map((k) => `SELECT pg_advisory_xact_lock(${k});`).join(' ')}`;
+    const quiet = announce ? '' : "SET LOCAL hindsight.announce = 'off'; ";
+    return `BEGIN; ${quiet}${keys.map((k) => `SELECT pg_advisory_xact_lock(${k});`).join(' ')}`;
   }
 
   private async read(client: pg.PoolClient, appends: readonly PreparedAppend[]): Promise<StreamState> {

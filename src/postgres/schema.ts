@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import { appendersLockClass, migrationsLockClass, positionsLockClass, schemaLockKey } from './locks.js';
+import { appendChannel } from './notifications.js';
 
-/** The advisory lock keys a schema's SQL embeds (see locks.ts). */
+/** The advisory lock keys a schema's SQL embeds (see locks.ts), and the channel its appends are announced on. */
 interface SchemaLocks {
   positions: readonly [number, number];
   appenders: number;
+  channel: string;
 }
 
 /** A migration is SQL written for one schema: `s` is the schema name, quoted. */
@@ -133,6 +135,24 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'append notifications',
+    // Once per inserting statement, so once per append; sent by PostgreSQL when the append commits, and not at
+    // all when it rolls back. An append that overlaps others of its store skips it (hindsight.announce = off) and
+    // is announced after COMMIT instead: see notifications.ts.
+    sql: (s, { channel }) => `
+      CREATE FUNCTION ${s}.announce_append() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF coalesce(current_setting('hindsight.announce', true), '') <> 'off' THEN
+          PERFORM pg_notify('${channel}', '');
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER events_announce_append AFTER INSERT ON ${s}.events
+        FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_append();
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */
@@ -153,7 +173,11 @@ export async function migrate(pool: pg.Pool, schema: string, s: string): Promise
     for (const m of migrations) {
       if (seen.has(m.version)) continue;
       await client.query(
-        m.sql(s, { positions: [positionsLockClass, key], appenders: appendersLockClass(schema) }),
+        m.sql(s, {
+          positions: [positionsLockClass, key],
+          appenders: appendersLockClass(schema),
+          channel: appendChannel(schema),
+        }),
       );
       await client.query(`INSERT INTO ${s}.hindsight_migrations (version, name) VALUES ($1, $2)`, [
         m.version,

@@ -10,10 +10,12 @@ import type {
   ReadStreamOptions,
   StreamAppend,
 } from '../store/event-store.js';
-import { prepareAppend, prepareAppends } from '../store/prepare-append.js';
+import { type PreparedAppend, prepareAppend, prepareAppends } from '../store/prepare-append.js';
 import { checkReadAllOptions, checkReadStreamOptions } from '../store/read-options.js';
 import { PostgresAppender, type PostgresStoreHooks } from './append.js';
+import { dedicatedClient } from './connection.js';
 import { checkSchemaName, quoteIdentifier } from './identifier.js';
+import { AppendAnnouncer, AppendNotifications, appendChannel } from './notifications.js';
 import { PostgresReader } from './read.js';
 import { migrate } from './schema.js';
 
@@ -92,7 +94,8 @@ export async function createPostgresEventStore(
   };
   const appender = new PostgresAppender(pool, schema, s, options.hooks);
   const reader = new PostgresReader(pool, s, open);
-  const listeners = new Set<() => void>();
+  const notifications = new AppendNotifications(() => dedicatedClient(pool), appendChannel(schema));
+  const announcer = new AppendAnnouncer(() => dedicatedClient(pool), appendChannel(schema));
   const inFlight = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
     inFlight.add(work);
@@ -100,14 +103,14 @@ export async function createPostgresEventStore(
     work.then(done, done);
     return work;
   };
-  const appended = <T>(results: T): T => {
-    for (const listener of listeners) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own; the append has committed.
-      }
-    }
+  const append = async (prepared: PreparedAppend[]): Promise<AppendResult[]> => {
+    // Alone, an append announces itself from inside its transaction at no cost; overlapping others, it would make
+    // their commits wait for each other (docs/postgres.md), so one NOTIFY after COMMIT serves them all.
+    const solo = inFlight.size === 0;
+    const results = await track(appender.append(prepared, solo));
+    if (!solo) announcer.announce();
+    // Listeners here hear this store's appends at once; other processes' arrive by NOTIFY.
+    notifications.wake();
     return results;
   };
 
@@ -121,13 +124,13 @@ export async function createPostgresEventStore(
         { streamId, events, expectedVersion: appendOptions.expectedVersion },
         limits,
       );
-      const [result] = appended(await track(appender.append([prepared])));
+      const [result] = await append([prepared]);
       return result as AppendResult;
     },
 
     async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
       open();
-      return appended(await track(appender.append(prepareAppends(appends, limits))));
+      return append(prepareAppends(appends, limits));
     },
 
     readStream(streamId: string, readOptions?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
@@ -155,16 +158,16 @@ export async function createPostgresEventStore(
       return appender.streamVersion(checkStreamId(streamId));
     },
 
-    // Only appends through this store object call listeners: followers still poll from their checkpoint.
     onAppend(listener: () => void): () => void {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return notifications.subscribe(listener);
     },
 
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      await notifications.close();
       await Promise.allSettled(inFlight);
+      await announcer.close();
       if (ownsPool) await pool.end();
     },
   };

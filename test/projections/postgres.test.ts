@@ -74,6 +74,14 @@ async function allRows(table: string, on: PostgresEventStore = store): Promise<u
   return (await on.pool.query(`SELECT * FROM ${table} ORDER BY account_id`)).rows;
 }
 
+async function listenerPids(): Promise<number[]> {
+  const { rows } = await store.pool.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE query = $1',
+    [`LISTEN "hindsight_${schema}"`],
+  );
+  return rows.map((r) => r.pid);
+}
+
 describePostgres('subscribe on PostgreSQL', () => {
   it('never misses appends made by another store object', async () => {
     const other = await openStore(schema);
@@ -93,6 +101,65 @@ describePostgres('subscribe on PostgreSQL', () => {
     await done;
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(50);
+  });
+
+  it('hears another store object by NOTIFY, and loses nothing while its listening connection is dropped', async () => {
+    const writer = await openStore(schema);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const arrived = new Map<number, number>();
+    const sub = subscribe(store, { pollIntervalMs: 1500, signal: controller.signal });
+    const following = (async () => {
+      for await (const b of sub) {
+        for (const e of b.events) {
+          seen.push(e.position);
+          arrived.set(e.position, Date.now());
+        }
+      }
+    })();
+    const appendAndTime = async (n: number): Promise<number[]> => {
+      const delays: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const sent = Date.now();
+        const { position } = await deposit(`acc-${i % 3}`, 1, writer);
+        while (!arrived.has(position)) await sleep(2);
+        delays.push((arrived.get(position) ?? 0) - sent);
+      }
+      return delays;
+    };
+    const waitForListener = async (not?: number): Promise<number> => {
+      for (let tries = 0; tries < 500; tries++) {
+        const [pid] = await listenerPids();
+        if (pid !== undefined && pid !== not) return pid;
+        await sleep(10);
+      }
+      throw new Error('no listening connection');
+    };
+
+    const first = await waitForListener();
+    // Well below the 1.5 s poll: the wake-up came by NOTIFY, from inside each append's transaction.
+    expect(Math.max(...(await appendAndTime(10)))).toBeLessThan(500);
+    // Overlapping appends are announced after they commit instead.
+    const sent = Date.now();
+    const together = await Promise.all(Array.from({ length: 10 }, (_, i) => deposit(`acc-${i}`, 1, writer)));
+    const lastTogether = Math.max(...together.map((r) => r.position));
+    while (!arrived.has(lastTogether)) await sleep(2);
+    expect((arrived.get(lastTogether) ?? 0) - sent).toBeLessThan(500);
+
+    await store.pool.query('SELECT pg_terminate_backend($1)', [first]);
+    const gap = await Promise.all(Array.from({ length: 20 }, (_, i) => deposit(`gap-${i % 4}`, 1, writer)));
+    const second = await waitForListener(first);
+    expect(second).not.toBe(first);
+    const last = Math.max(...gap.map((r) => r.position));
+    while (!arrived.has(last)) await sleep(5);
+    expect(Math.max(...(await appendAndTime(10)))).toBeLessThan(500);
+
+    controller.abort();
+    await following;
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // The last listener gone, the listening connection closes.
+    for (let tries = 0; tries < 200 && (await listenerPids()).length > 0; tries++) await sleep(10);
+    expect(await listenerPids()).toEqual([]);
   });
 });
 
