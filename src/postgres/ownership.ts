@@ -7,6 +7,12 @@ import type { PostgresEventStore } from './store.js';
 /** The class of the session locks that say which process runs a projection (or saga runner) of a schema. */
 const ownerLockClass = 0x68736e6f;
 
+/**
+ * How often `postgresOwnership` tries and checks its locks.
+ *
+ * @example
+ * const options: PostgresOwnershipOptions = { retryMs: 250, heartbeatMs: 2000 };
+ */
 export interface PostgresOwnershipOptions {
   /** How often a process that does not own a name tries again; default 500 ms. */
   retryMs?: number;

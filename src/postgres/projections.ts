@@ -17,7 +17,12 @@ import { postgresOwnership } from './ownership.js';
 import { statement } from './statement.js';
 import type { PostgresEventStore } from './store.js';
 
-/** Tables of one copy of a view: its name for queries → the copy's table, schema-qualified and quoted for SQL. */
+/**
+ * Tables of one copy of a view: its name for queries → the copy's table, schema-qualified and quoted for SQL.
+ *
+ * @example
+ * const tables: ViewTables = { balances: '"app"."balances__balances_7"' };
+ */
 export type ViewTables = Record<string, string>;
 
 /**
@@ -25,6 +30,11 @@ export type ViewTables = Record<string, string>;
  * whole batch (up to the runner's batch size): a statement per event costs a network round trip each, so apply
  * a batch with few statements (fold it in memory, then one upsert from `unnest` arrays). It may be called again
  * with part of a batch whose transaction rolled back, so it keeps no state of its own between calls.
+ *
+ * @example
+ * const counter = (t: ViewTables): PostgresProjectionHandler => ({
+ *   apply: async (client, events) => void (await client.query(`UPDATE ${t.counts} SET n = n + $1`, [events.length])),
+ * });
  */
 export interface PostgresProjectionHandler {
   apply(client: pg.ClientBase, events: readonly RecordedEvent[]): Promise<void>;
@@ -97,7 +107,13 @@ export function postgresProjection(definition: Omit<PostgresProjection, 'kind'>)
 
 type ActiveRow = [copy: string, version: string, position: string];
 
-/** The PostgreSQL backend of projections: views in the store's own schema. */
+/**
+ * The PostgreSQL backend of projections: views in the store's own schema. `createPostgresProjectionRunner` adds
+ * it for you; pass it yourself to a runner made with `createProjectionRunner`.
+ *
+ * @example
+ * const runner = createProjectionRunner(store, [balances], { backends: [postgresProjectionBackend(store)] });
+ */
 export function postgresProjectionBackend(store: PostgresEventStore): ProjectionBackend {
   const pool = store.pool;
   const s = quoteIdentifier(store.schema);
