@@ -14,7 +14,7 @@ import {
 import { createPostgresEventStore, createPostgresSnapshotStore } from 'hindsight/postgres';
 import { createSqliteEventStore, createSqliteSnapshotStore } from 'hindsight/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccountError, type AccountState, account } from '../domains/bank/account.js';
+import { AccountError, type AccountState, account } from '../src/domains/bank/account.js';
 import { collect } from '../src/testing/assertions.js';
 import { databaseUrl, describePostgres, dropSchema, uniqueSchema } from './support/postgres.js';
 

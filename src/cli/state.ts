@@ -1,5 +1,5 @@
 import { loadState } from '../commands/load-state.js';
-import type { Decider, Message } from '../decider/decider.js';
+import { account } from '../domains/bank/account.js';
 import type { AsOf } from '../store/event-store.js';
 import { optionalInteger } from './log-commands.js';
 import { openStore, type StoreFlags, storeLocation } from './open-store.js';
@@ -8,27 +8,6 @@ export interface StateFlags extends StoreFlags {
   version?: string;
   position?: string;
   at?: string;
-}
-
-type Folding = Pick<Decider<Message, Message, unknown>, 'initialState' | 'evolve'>;
-
-/**
- * The bank's account decider, found beside the package's sources. It is loaded by URL, not imported, because
- * the domain is not part of the published `dist/` (it is an application of the library, not the library).
- */
-async function bankAccount(): Promise<Folding> {
-  const url = new URL('../../domains/bank/account.js', import.meta.url);
-  try {
-    const module = (await import(url.href)) as { account: Folding };
-    return module.account;
-  } catch (error) {
-    throw new Error(
-      `the state command folds with the bank account decider, which was not found at ${url.pathname}`,
-      {
-        cause: error,
-      },
-    );
-  }
 }
 
 /** `--version`, `--position` or `--at`: at most one. */
@@ -53,11 +32,10 @@ export function parseAsOf(flags: StateFlags): AsOf | undefined {
 /** `hindsight state <stream>`: an account's state as of now, a version, a position or an instant, as JSON. */
 export async function stateCommand(streamId: string, flags: StateFlags) {
   const asOf = parseAsOf(flags);
-  const decider = await bankAccount();
   const { store } = await openStore(storeLocation(flags), { create: false });
   try {
     if ((await store.streamVersion(streamId)) === 0) throw new Error(`no stream ${JSON.stringify(streamId)}`);
-    const loaded = await loadState(store, streamId, decider, asOf ? { asOf } : {});
+    const loaded = await loadState(store, streamId, account, asOf ? { asOf } : {});
     const shownAsOf = asOf && ('time' in asOf ? { time: asOf.time.toISOString() } : asOf);
     console.log(
       JSON.stringify(
