@@ -186,28 +186,33 @@ export function createProjectionRunner(
     return false;
   }
 
-  /** Follows the log into a copy until the signal aborts, or until caught up when `untilCaughtUp`. */
+  /**
+   * Follows the log into a copy until the signal aborts. `live` and `catch-up` move the copy queries read
+   * (`catch-up` in rebuild-sized batches, returning once at the head); `rebuild` fills a fresh copy up to the head.
+   */
   async function follow(
     r: Running,
     copy: ProjectionCopy,
     signal: AbortSignal,
-    mode: 'live' | 'rebuild',
+    mode: 'live' | 'catch-up' | 'rebuild',
   ): Promise<void> {
+    const size = mode === 'live' ? batchSize : rebuildBatchSize;
     const subscription = subscribe(store, {
       after: await copy.position(),
       types: r.definition.handles,
       streamPrefix: r.definition.streamPrefix,
-      batchSize: mode === 'live' ? batchSize : rebuildBatchSize,
+      batchSize: size,
       pollIntervalMs: options.pollIntervalMs,
       signal,
     });
     for await (const batch of subscription) {
       if (!(await applyWithRetry(r, copy, batch.events, batch.position, signal))) return;
-      if (mode === 'live') {
+      if (mode !== 'rebuild') {
         r.position = batch.position;
         // A short batch means the subscription reached the head it saw.
-        r.state = batch.events.length < batchSize ? 'live' : 'catching_up';
+        r.state = batch.events.length < size ? 'live' : 'catching_up';
         advanced(r);
+        if (mode === 'catch-up' && batch.events.length < size) return;
       } else if (r.rebuild) {
         r.rebuild.position = batch.position;
         const head = await store.headPosition();
@@ -256,6 +261,8 @@ export function createProjectionRunner(
       r.position = await active.position();
       r.state = 'catching_up';
       advanced(r);
+      // Far behind (a first build, a long stop): catch up in rebuild-sized batches, then follow live.
+      if ((await store.headPosition()) - r.position > batchSize) await follow(r, active, stop, 'catch-up');
       await follow(r, active, stop, 'live');
     } finally {
       await lease.release().catch(() => {});
@@ -334,6 +341,12 @@ export function createProjectionRunner(
     async rebuild(name) {
       const r = get(name);
       if (r.rebuild) throw new Error(`projection ${name} is already rebuilding`);
+      // Only the process running the projection may swap its copy: elsewhere it would drop the owner's tables.
+      if (!r.active) {
+        throw new Error(
+          `projection ${name} is not running in this process (${r.state}): rebuild it where it runs`,
+        );
+      }
       // The live loop keeps the old copy current while the fresh one is built beside it.
       const fresh = await build(r, r.controller.signal);
       if (!fresh) return;

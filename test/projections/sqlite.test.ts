@@ -193,6 +193,11 @@ describe('SQLite projections', () => {
     expect(balance('a-0')).toBe(101);
   });
 
+  it('refuses a rebuild where the projection is not running (another process may own it)', async () => {
+    const r = runner(store, [balancesProjection()]);
+    await expect(r.rebuild('balances')).rejects.toThrow(/not running in this process/);
+  });
+
   it('builds a view as of a past position into a temporary copy', async () => {
     await deposit('a', 10);
     const { position } = await deposit('a', 20);
