@@ -13,7 +13,14 @@ export const projectionLag: MeasuredScenario = {
   description:
     'Concurrent single-event deposits at a steady rate (paced in 10 ms ticks) over 10,000 accounts while the balances projection runs live in the same process; per event, append call → runner.waitFor(position) resolved.',
   durability: 'strict',
-  size: (at) => ({ ratePerSecond: 5000, seconds: at.quick ? 2 : 10, tickMs: 10, accounts: 10_000 }),
+  // PostgreSQL on this machine commits about 400–900 single-event appends/s (see concurrent-appenders): at
+  // 5,000/s the appends queue without bound and the lag only measures the queue, so it is offered 300/s.
+  size: (at) => ({
+    ratePerSecond: at.backend === 'postgres' ? 300 : 5000,
+    seconds: at.quick ? 2 : 10,
+    tickMs: 10,
+    accounts: 10_000,
+  }),
   bounds: () => [{ figure: 'lag p99', atMost: 50 }],
   async measure(context, size) {
     const opened = await openStore(context.target('lag'), context.durability);
