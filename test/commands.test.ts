@@ -21,6 +21,8 @@ import { databaseUrl, describePostgres, dropSchema, uniqueSchema } from './suppo
 /** A store for one test (or one run of a property), with snapshots beside it; `close` removes both. */
 interface OpenedStore {
   store: EventStore;
+  /** Another store object on the same log: a second process, as far as command handling can tell. */
+  reopen(): Promise<EventStore>;
   snapshots: SnapshotStore;
   close(): Promise<void>;
 }
@@ -40,7 +42,21 @@ describe('SQLite', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const sqlite = (file: string): OpenedStore => {
     const store = createSqliteEventStore({ file, durability: 'normal' });
-    return { store, snapshots: createSqliteSnapshotStore(store), close: () => store.close() };
+    const others: EventStore[] = [];
+    return {
+      store,
+      snapshots: createSqliteSnapshotStore(store),
+      reopen: async () => {
+        if (file === ':memory:') throw new Error('an in-memory database cannot be opened twice');
+        const other = createSqliteEventStore({ file, durability: 'normal' });
+        others.push(other);
+        return other;
+      },
+      close: async () => {
+        for (const other of others) await other.close();
+        await store.close();
+      },
+    };
   };
   describeCommands({
     open: async () => sqlite(join(dir, 'events.sqlite')),
@@ -53,10 +69,17 @@ describePostgres('PostgreSQL', () => {
   const postgres = async (): Promise<OpenedStore> => {
     const schema = uniqueSchema('commands');
     const store = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 4 });
+    const others: EventStore[] = [];
     return {
       store,
       snapshots: createPostgresSnapshotStore(store),
+      reopen: async () => {
+        const other = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 4 });
+        others.push(other);
+        return other;
+      },
       close: async () => {
+        for (const other of others) await other.close();
         await store.close();
         await dropSchema(schema);
       },
@@ -110,10 +133,24 @@ function describeCommands(stores: CommandSuiteOptions): void {
       expect(await store.headPosition()).toBe(1);
     });
 
-    it('retries on conflicts: 20 concurrent deposits on one stream all land exactly once', async () => {
+    it('takes turns on one stream within a store object: 20 concurrent deposits, no conflict', async () => {
       await open(store, 'hot');
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => handleCommand(store, 'hot', account, deposit(i + 1))),
+      );
+      expect(results.map((r) => r.attempts)).toEqual(Array(20).fill(1));
+      const { state, streamVersion } = await loadState(store, 'hot', account);
+      expect(state.balance).toBe((20 * 21) / 2);
+      expect(streamVersion).toBe(21);
+    });
+
+    it('retries conflicts with another process: 20 deposits through two store objects all land once', async () => {
+      const other = await opened.reopen();
+      await open(store, 'hot');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          handleCommand(i % 2 ? other : store, 'hot', account, deposit(i + 1)),
+        ),
       );
       expect(results.some((r) => r.attempts > 1)).toBe(true);
       const { state, streamVersion } = await loadState(store, 'hot', account);
@@ -124,8 +161,11 @@ function describeCommands(stores: CommandSuiteOptions): void {
     it('decides against fresh state after a conflict: concurrent withdrawals never overdraw', async () => {
       await open(store, 'acc');
       await handleCommand(store, 'acc', account, deposit(100));
+      const other = await opened.reopen();
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 10 }, () => handleCommand(store, 'acc', account, withdraw(30))),
+        Array.from({ length: 10 }, (_, i) =>
+          handleCommand(i % 2 ? other : store, 'acc', account, withdraw(30)),
+        ),
       );
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
       for (const o of outcomes) {
@@ -145,9 +185,12 @@ function describeCommands(stores: CommandSuiteOptions): void {
     });
 
     it('gives up after maxAttempts with TooManyConflicts', async () => {
+      const other = await opened.reopen();
       await open(store, 'acc');
       const outcomes = await Promise.allSettled(
-        Array.from({ length: 8 }, () => handleCommand(store, 'acc', account, deposit(1), { maxAttempts: 1 })),
+        Array.from({ length: 8 }, (_, i) =>
+          handleCommand(i % 2 ? other : store, 'acc', account, deposit(1), { maxAttempts: 1 }),
+        ),
       );
       const rejected = outcomes.filter((o) => o.status === 'rejected');
       expect(rejected.length).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import type { EventStore } from '../store/event-store.js';
 import { commandFingerprint, deriveEventId } from './event-ids.js';
 import { type LoadedState, loadState } from './load-state.js';
 import { saveSnapshotIfDue } from './save-snapshot.js';
+import { StreamLocks } from './stream-lock.js';
 
 export interface HandleCommandOptions<State> {
   /**
@@ -50,18 +51,37 @@ export interface CommandResult<Event extends Message, State> {
 
 /**
  * Loads a stream's state, decides, and appends the events with the loaded version as the expected one;
- * when a concurrent writer gets there first, it loads and decides again (with jittered backoff).
+ * when a concurrent writer gets there first, it loads and decides again (with jittered backoff). Commands on
+ * one stream through one store object take turns, so retries are left to writers in other processes.
  *
  * @example
  * const { state, streamVersion } = await handleCommand(store, 'account-1', account,
  *   { type: 'Deposit', data: { amount: 5000 } }, { metadata: { actor: 'alice' }, idempotencyKey: requestId });
  */
-export async function handleCommand<Command extends Message, Event extends Message, State>(
+export function handleCommand<Command extends Message, Event extends Message, State>(
   store: EventStore,
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
   options: HandleCommandOptions<State> = {},
+): Promise<CommandResult<Event, State>> {
+  let locks = locksByStore.get(store);
+  if (!locks) {
+    locks = new StreamLocks();
+    locksByStore.set(store, locks);
+  }
+  return locks.run(streamId, () => decideAndAppend(store, streamId, decider, command, options));
+}
+
+// Commands on one stream through one store object take turns; see StreamLocks.
+const locksByStore = new WeakMap<EventStore, StreamLocks>();
+
+async function decideAndAppend<Command extends Message, Event extends Message, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleCommandOptions<State>,
 ): Promise<CommandResult<Event, State>> {
   const maxAttempts = options.maxAttempts ?? 20;
   const key = options.idempotencyKey;
