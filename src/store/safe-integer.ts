@@ -11,6 +11,8 @@ export function toSafeInteger(value: bigint | string | number, what: string): nu
     if (Number.isSafeInteger(value)) return value;
     throw new PositionOverflowError(what, BigInt(Math.trunc(value)));
   }
+  // Up to 15 digits a decimal string is always exact as a number: the common case skips BigInt.
+  if (typeof value === 'string' && value.length <= 15 && /^-?\d+$/.test(value)) return Number(value);
   const big = typeof value === 'bigint' ? value : BigInt(value);
   if (big > max || big < -max) throw new PositionOverflowError(what, big);
   return Number(big);
