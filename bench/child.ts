@@ -15,7 +15,7 @@ const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 1
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
-  const system = await findSystem(config.backend, config.system);
+  const system = findSystem(config.backend, config.system);
   const log = await system.open(config.target, config.durability);
   const startRss = process.memoryUsage.rss();
   let events = 0;

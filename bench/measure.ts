@@ -77,6 +77,7 @@ function summarize(system: BenchSystem, durability: Durability, samples: readonl
         peakRssMB: spread(memory.map((m) => m.peakRssMB)),
         startRssMB: spread(memory.map((m) => m.startRssMB)),
         peakHeapMB: spread(memory.map((m) => m.peakHeapMB)),
+        runtime: memory[0]?.runtime ?? 'unknown',
       },
     }),
   };

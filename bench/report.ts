@@ -20,7 +20,7 @@ export interface SystemResult {
   samples: number[];
   /** CPU of the measuring process per event, in microseconds (see `Sample`). */
   cpuMicrosPerEvent: Spread;
-  memory?: { peakRssMB: Spread; startRssMB: Spread; peakHeapMB: Spread };
+  memory?: { peakRssMB: Spread; startRssMB: Spread; peakHeapMB: Spread; runtime: string };
 }
 
 export interface ScenarioResult {
@@ -175,7 +175,7 @@ export function markdown(results: BenchResults): string {
     const memory = rows.filter((r) => r.ours.memory);
     if (memory.length) {
       lines.push(
-        "Replay memory, each replay in its own child process (`node --import tsx`): peak RSS is the kernel's maximum resident set of that process (`process.resourceUsage().maxRSS`, exact), the highest of the runs; RSS after open is the process before it reads anything; heap is V8 `heapUsed` sampled every 10,000 events.",
+        `Replay memory, each replay in its own child process (${memory[0]?.ours.memory?.runtime ?? 'unknown'}): peak RSS is the kernel's maximum resident set of that process (\`process.resourceUsage().maxRSS\`, exact), the highest of the runs; RSS after open is the process before it reads anything; heap is V8 \`heapUsed\` sampled every 10,000 events.`,
         '',
         '| System | Peak RSS MB | RSS after open MB | Peak heap MB |',
         '|---|--:|--:|--:|',

@@ -1,5 +1,6 @@
 // `npm run bench`: every scenario on every backend, Hindsight beside the raw driver in the same run.
 import os from 'node:os';
+import { removeChildBundle } from './child-command.js';
 import { measureScenario } from './measure.js';
 import { parseOptions } from './options.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from './report.js';
 import { scenarios } from './scenarios/index.js';
 import { systemsFor } from './systems/index.js';
-import type { Backend } from './systems/types.js';
+import type { Backend, BenchSystem } from './systems/types.js';
 import { probePostgres, Targets } from './targets.js';
 
 const args = process.argv.slice(2);
@@ -42,14 +43,7 @@ const began = performance.now();
 
 try {
   for (const backend of options.backends) {
-    const systems = await systemsFor(backend);
-    if (!systems.length) {
-      skipped.push({
-        backend,
-        reason: 'Hindsight has no PostgreSQL store yet (src/postgres/index.ts is missing)',
-      });
-      continue;
-    }
+    const systems = systemsFor(backend);
     if (backend === 'postgres') {
       const probe = await probePostgres(options.postgresUrl);
       if ('error' in probe) {
@@ -65,10 +59,11 @@ try {
   }
 } finally {
   clearInterval(sampler);
+  removeChildBundle();
   await targets.removeAll();
 }
 
-async function runBackend(backend: Backend, systems: Awaited<ReturnType<typeof systemsFor>>): Promise<void> {
+async function runBackend(backend: Backend, systems: readonly BenchSystem[]): Promise<void> {
   for (const scenario of scenarios.filter((s) => options.scenarios.includes(s.name))) {
     for (const durability of scenario.durabilities.filter((d) => options.durabilities.includes(d))) {
       const able = systems.filter((s) => s.durabilities.includes(durability));

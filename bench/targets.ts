@@ -71,7 +71,8 @@ export async function probePostgres(
       const { rows } = await c.query<{ name: string; setting: string }>(
         `SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'wal_sync_method')`,
       );
-      const version = (await c.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+      const version = (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]
+        ?.v;
       return { settings: `PostgreSQL ${version}, ${rows.map((r) => `${r.name}=${r.setting}`).join(', ')}` };
     });
   } catch (error) {

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { childCommand } from '../child-command.js';
 import { depositEvents } from '../workload.js';
 import { count, type Sample, type Scenario, sized } from './types.js';
 
-const child = fileURLToPath(new URL('../child.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * A full replay of the log, read in position order and decoded. Each replay runs in a child process of its own,
- * so its peak memory is the kernel's maximum RSS of that process alone (node, tsx and the driver included).
+ * so its peak memory is the kernel's maximum RSS of that process alone (node and the driver included).
  */
 export const replay: Scenario = {
   name: 'replay',
@@ -41,9 +41,10 @@ export const replay: Scenario = {
   },
 };
 
-function inChild(config: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, config], { cwd: root });
+async function inChild(config: string): Promise<Sample> {
+  const { args, runtime } = await childCommand();
+  const sample = await new Promise<Sample>((resolve, reject) => {
+    const proc = spawn(process.execPath, [...args, config], { cwd: root });
     let out = '';
     let err = '';
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -59,4 +60,5 @@ function inChild(config: string): Promise<Sample> {
       else reject(new Error(`replay child exited with ${code}: ${err.trim() || out.trim()}`));
     });
   });
+  return sample.memory ? { ...sample, memory: { ...sample.memory, runtime } } : sample;
 }

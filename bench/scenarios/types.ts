@@ -24,6 +24,8 @@ export interface MemorySample {
   startRssMB: number;
   /** The largest V8 `heapUsed` seen, sampled every 10,000 events. */
   peakHeapMB: number;
+  /** How the child process ran (a bundle on plain node, or tsx). */
+  runtime?: string;
 }
 
 /** What a scenario must reach: a ratio to the raw driver, and optionally absolute figures. */
