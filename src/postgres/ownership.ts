@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Lease, Ownership } from '../projections/ownership.js';
+import { sleep } from '../time/sleep.js';
 import { dedicatedClient } from './connection.js';
 import type { PostgresEventStore } from './store.js';
 
@@ -72,7 +73,7 @@ export function postgresOwnership(
           broken = true;
           await client?.end().catch(() => {});
         }
-        await pause(retryMs, signal);
+        await sleep(retryMs, signal);
       }
       await client?.end().catch(() => {});
       throw signal.reason ?? new Error('acquire aborted');
@@ -107,16 +108,4 @@ function lease(client: pg.Client, heartbeatMs: number): Lease {
       await client.end().catch(() => {});
     },
   };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

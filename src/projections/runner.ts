@@ -2,6 +2,7 @@ import { HindsightError } from '../events/errors.js';
 import type { RecordedEvent } from '../events/event.js';
 import type { AsOf, EventStore } from '../store/event-store.js';
 import { subscribe } from '../subscriptions/subscribe.js';
+import { sleep } from '../time/sleep.js';
 import { type ProjectionBackend, type ProjectionCopy, ProjectionHandlerError } from './backend.js';
 import { memoryProjectionBackend } from './memory-backend.js';
 import { type Ownership, soleOwnership } from './ownership.js';
@@ -292,7 +293,7 @@ export function createProjectionRunner(
           nextRetryAt: new Date(Date.now() + delay),
         };
         options.onError?.(r.definition.name, error);
-        await sleep(delay, r.controller.signal, () => {});
+        await sleep(delay, r.controller.signal);
       }
     }
   }
@@ -425,17 +426,4 @@ async function statusOf(store: EventStore, r: Running, head: number): Promise<Pr
     };
   }
   return status;
-}
-
-function sleep(ms: number, signal: AbortSignal, exposeWake: (wake: () => void) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    exposeWake(done);
-  });
 }
