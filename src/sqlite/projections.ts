@@ -65,7 +65,12 @@ export function sqliteProjectionBackend(store: SqliteEventStore): ProjectionBack
     .prepare<[string], number>('SELECT coalesce(max(copy), 0) + 1 FROM projection_copies WHERE name = ?')
     .pluck();
   const insertCopy = db.prepare(
-    'INSERT INTO projection_copies (name, copy, version, temporary, created_at) VALUES (?, ?, ?, ?, ?)',
+    `INSERT INTO projection_copies (name, copy, version, temporary, created_at, tables)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const staleCopies = db.prepare<[string], { copy: number; tables: string }>(
+    `SELECT c.copy, c.tables FROM projection_copies c LEFT JOIN projections p ON p.name = c.name
+     WHERE c.name = ? AND c.temporary = 0 AND c.copy IS NOT p.active_copy`,
   );
   const copyPosition = db
     .prepare<[string, number], number>('SELECT position FROM projection_copies WHERE name = ? AND copy = ?')
@@ -155,9 +160,25 @@ export function sqliteProjectionBackend(store: SqliteEventStore): ProjectionBack
   function create(p: SqliteProjection, temporary: boolean) {
     const copy = db
       .transaction(() => {
+        // A copy that is neither serving nor throwaway was being built when its process died: no one will
+        // finish it, and only this projection's runner builds its copies.
+        if (!temporary) {
+          for (const stale of staleCopies.all(p.name)) {
+            for (const table of JSON.parse(stale.tables) as string[])
+              db.exec(`DROP TABLE IF EXISTS "${table}"`);
+            deleteCopy.run(p.name, stale.copy);
+          }
+        }
         const n = nextCopy.get(p.name) ?? 1;
-        insertCopy.run(p.name, n, p.version, temporary ? 1 : 0, Date.now());
         const tables = physical(p, n);
+        insertCopy.run(
+          p.name,
+          n,
+          p.version,
+          temporary ? 1 : 0,
+          Date.now(),
+          JSON.stringify(Object.values(tables)),
+        );
         for (const [view, table] of Object.entries(tables)) {
           db.exec(`DROP TABLE IF EXISTS "${table}"; CREATE TABLE "${table}" (${p.tables[view]})`);
         }

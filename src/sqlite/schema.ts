@@ -72,6 +72,11 @@ export const migrations: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 4,
+    name: 'projection copy tables',
+    sql: `ALTER TABLE projection_copies ADD COLUMN tables TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 /** Applies the migrations this file has not seen yet. */

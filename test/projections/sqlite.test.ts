@@ -7,6 +7,7 @@ import {
   createSqliteEventStore,
   createSqliteProjectionRunner,
   type SqliteEventStore,
+  sqliteProjectionBackend,
 } from 'hindsight/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { balancesProjection } from './balances.js';
@@ -191,6 +192,21 @@ describe('SQLite projections', () => {
     await rebuilt;
     await r.waitFor('balances', 501);
     expect(balance('a-0')).toBe(101);
+  });
+
+  it('drops a copy left half-built by a crash when it builds the next one', async () => {
+    await deposit('a', 1);
+    // What a process killed during a rebuild leaves: a copy with tables, neither serving nor throwaway.
+    await sqliteProjectionBackend(store).createCopy(balancesProjection());
+    const r = runner(store, [balancesProjection()]);
+    await r.start();
+    await r.waitFor('balances', 1);
+    expect(balance('a')).toBe(1);
+    const tables = store.database
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'balances__%'")
+      .all();
+    expect(tables).toHaveLength(1);
+    expect(store.database.prepare('SELECT count(*) AS n FROM projection_copies').get()).toEqual({ n: 1 });
   });
 
   it('refuses a rebuild where the projection is not running (another process may own it)', async () => {
