@@ -126,6 +126,9 @@ export function postgresProjectionBackend(store: PostgresEventStore): Projection
     lockPosition: `SELECT position::text FROM ${s}.projection_copies WHERE name = $1 AND copy = $2 FOR UPDATE`,
     setPosition: `UPDATE ${s}.projection_copies SET position = greatest(position, $3) WHERE name = $1 AND copy = $2`,
     deleteCopy: `DELETE FROM ${s}.projection_copies WHERE name = $1 AND copy = $2`,
+    staleCopies: `SELECT c.copy::text, array_to_json(c.tables)::text FROM ${s}.projection_copies c
+      LEFT JOIN ${s}.projections p ON p.name = c.name
+      WHERE c.name = $1 AND NOT c.temporary AND c.copy IS DISTINCT FROM p.active_copy`,
     claimName: `INSERT INTO ${s}.projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`,
     lockActive: `SELECT p.active_copy::text, array_to_json(c.tables)::text FROM ${s}.projections p
       LEFT JOIN ${s}.projection_copies c ON c.name = p.name AND c.copy = p.active_copy
@@ -267,6 +270,21 @@ export function postgresProjectionBackend(store: PostgresEventStore): Projection
   async function create(p: PostgresProjection, temporary: boolean) {
     const views = Object.keys(p.tables);
     const copy = await transaction(pool, async (client) => {
+      // A copy that is neither serving nor throwaway was being built when its process died: no one will
+      // finish it, and only the owner of this projection builds its copies.
+      if (!temporary) {
+        const stale = await client.query<[string, string]>({
+          text: sql.staleCopies,
+          values: [p.name],
+          rowMode: 'array',
+        });
+        for (const [copy, views] of stale.rows) {
+          for (const table of Object.values(physical(p, JSON.parse(views) as string[], Number(copy)))) {
+            await client.query(`DROP TABLE IF EXISTS ${table}`);
+          }
+          await client.query(statement(sql.deleteCopy, [p.name, Number(copy)]));
+        }
+      }
       const [row] = (
         await client.query<[string]>(statement(sql.insertCopy, [p.name, p.version, temporary, views]))
       ).rows;

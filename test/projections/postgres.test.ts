@@ -12,6 +12,7 @@ import {
   createPostgresEventStore,
   createPostgresProjectionRunner,
   type PostgresEventStore,
+  postgresProjectionBackend,
 } from 'hindsight/postgres';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { databaseUrl, describePostgres, dropSchema, uniqueSchema } from '../support/postgres.js';
@@ -173,6 +174,24 @@ describePostgres('PostgreSQL projections', () => {
     expect(await balance('a')).toBe(70);
     const [status] = await r.status();
     expect(status).toMatchObject({ name: 'balances', version: 1, position, lagEvents: 0 });
+  });
+
+  it('drops a copy left half-built by a crash when it builds the next one', async () => {
+    await deposit('a', 1);
+    // What a process killed during a rebuild leaves: a copy with tables, neither serving nor throwaway.
+    await postgresProjectionBackend(store).createCopy(postgresBalancesProjection());
+    const r = runner(store, [postgresBalancesProjection()]);
+    await r.start();
+    await r.waitFor('balances', await store.headPosition());
+    expect(await balance('a')).toBe(1);
+    const { rows } = await store.pool.query(
+      `SELECT table_name FROM information_schema.tables
+       WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name LIKE 'balances\\_\\_%'`,
+      [schema],
+    );
+    expect(rows).toHaveLength(1);
+    const copies = await store.pool.query(`SELECT count(*)::int AS n FROM "${schema}".projection_copies`);
+    expect(copies.rows).toEqual([{ n: 1 }]);
   });
 
   it('waitFor past its timeout is NotCaughtUp', async () => {
