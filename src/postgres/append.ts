@@ -6,7 +6,7 @@ import { toSafeInteger } from '../store/safe-integer.js';
 import { conflictOf, overflowOf } from './database-errors.js';
 import { streamLockKey } from './locks.js';
 import { duplicateId, type InsertRows, planAppend, type StreamState } from './plan.js';
-import { statement } from './statement.js';
+import { statement, unpreparedStatement } from './statement.js';
 
 /**
  * Test-only hooks into an append's transaction.
@@ -150,7 +150,7 @@ export class PostgresAppender {
   private async read(client: pg.PoolClient, appends: readonly PreparedAppend[]): Promise<StreamState> {
     const streamIds = appends.map((a) => a.streamId);
     const ids = appends.flatMap((a) => a.events.map((e) => e.id));
-    const result = await client.query<StateRow>(statement(this.readState, [streamIds, ids]));
+    const result = await client.query<StateRow>(unpreparedStatement(this.readState, [streamIds, ids]));
     const versions = new Map<string, number>();
     const stored: StoredIdentity[] = [];
     for (const [id, streamId, version, position, type, data] of result.rows) {
