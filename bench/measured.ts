@@ -1,9 +1,9 @@
 // `npx tsx bench/measured.ts`: the write- and read-side scenarios of issues 3 and 4 (loading state, command
 // handling, projection rebuilds, live lag), measured on Hindsight alone against the issues' absolute bounds.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchMachine } from './machine.js';
 import { commandThroughput } from './scenarios/command-throughput.js';
 import { loadStateScenario } from './scenarios/load-state.js';
 import { judgeBounds, type MeasuredResult, type MeasuredScenario } from './scenarios/measured.js';
@@ -47,12 +47,7 @@ for (const s of picked) {
   if (!measuredScenarios.some((m) => m.name === s)) throw new Error(`unknown scenario ${s}\n${usage}`);
 }
 
-const load = (): number => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-const loadStart = load();
-let loadMax = loadStart;
-const sampler = setInterval(() => {
-  loadMax = Math.max(loadMax, load());
-}, 5000).unref();
+const machine = watchMachine();
 
 const targets = new Targets(postgresUrl);
 process.once('SIGINT', () => {
@@ -110,12 +105,11 @@ try {
         for (const f of figures) process.stderr.write(`  ${where}: ${f.name} = ${f.value} ${f.unit}\n`);
       } finally {
         for (const t of made) await targets.remove(t);
-        loadMax = Math.max(loadMax, load());
+        machine.sample();
       }
     }
   }
 } finally {
-  clearInterval(sampler);
   await targets.removeAll();
 }
 
@@ -123,14 +117,7 @@ const output = {
   generatedAt: new Date().toISOString(),
   command: ['node', ...process.execArgv, 'bench/measured.ts', ...args].join(' '),
   mode: quick ? 'quick' : 'full',
-  machine: {
-    cores: os.cpus().length,
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    os: `${os.type()} ${os.release()}`,
-    loadAverage: { start: loadStart, max: Math.max(loadMax, load()), end: load() },
-  },
+  machine: machine.describe(),
   skipped,
   ...(postgres && { postgres }),
   results,

@@ -1,6 +1,5 @@
-// `npm run bench`: every scenario on every backend, Hindsight beside the raw driver in the same run.
-import os from 'node:os';
 import { removeChildBundle } from './child-command.js';
+import { watchMachine } from './machine.js';
 import { measureScenario } from './measure.js';
 import { parseOptions } from './options.js';
 import {
@@ -29,12 +28,7 @@ process.once('SIGINT', () => {
   void targets.removeAll().finally(() => process.exit(130));
 });
 
-const load = (): number => Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-const loadStart = load();
-let loadMax = loadStart;
-const sampler = setInterval(() => {
-  loadMax = Math.max(loadMax, load());
-}, 5000).unref();
+const machine = watchMachine();
 
 const results: ScenarioResult[] = [];
 const skipped: BenchResults['skipped'] = [];
@@ -58,7 +52,6 @@ try {
     await runBackend(backend, systems);
   }
 } finally {
-  clearInterval(sampler);
   removeChildBundle();
   await targets.removeAll();
 }
@@ -78,7 +71,7 @@ async function runBackend(backend: Backend, systems: readonly BenchSystem[]): Pr
         targets,
       );
       results.push(result);
-      loadMax = Math.max(loadMax, load());
+      machine.sample();
     }
   }
 }
@@ -89,14 +82,7 @@ const output: BenchResults = {
   command,
   mode: options.quick ? 'quick' : 'full',
   runs: options.runs,
-  machine: {
-    cores: os.cpus().length,
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
-    memoryGB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    os: `${os.type()} ${os.release()}`,
-    loadAverage: { start: loadStart, max: Math.max(loadMax, load()), end: load() },
-  },
+  machine: machine.describe(),
   skipped,
   ...(postgres && { postgres }),
   results,
