@@ -167,6 +167,20 @@ export function createRoutes(
       idempotent: route.method === 'POST',
     });
   };
+  // What every handler is given: the checked path and query, the body, and who is calling.
+  const inputOf = <P extends z.ZodType, Q extends z.ZodType, Body>(
+    route: RouteCommon<P, Q>,
+    request: FastifyRequest,
+    body: Body,
+  ): RouteInput<z.output<P>, z.output<Q>, Body> => ({
+    params: parsePart(route.params, request.params, 'path'),
+    query: parsePart(route.query, request.query, 'query'),
+    body,
+    caller: request.caller,
+    headers: request.headers,
+    idempotencyKey: undefined as string | undefined,
+  });
+
   const accessOf = (route: RouteCommon<z.ZodType, z.ZodType>): Access =>
     route.access ?? (route.method === 'GET' ? 'reader' : 'writer');
 
@@ -179,14 +193,7 @@ export function createRoutes(
         url: fastifyPath(route.path),
         config: { access },
         handler: async (request, reply) => {
-          const input = {
-            params: parsePart(route.params, request.params, 'path'),
-            query: parsePart(route.query, request.query, 'query'),
-            body: parsePart(route.body, request.body, 'body'),
-            caller: request.caller,
-            headers: request.headers,
-            idempotencyKey: undefined as string | undefined,
-          };
+          const input = inputOf(route, request, parsePart(route.body, request.body, 'body'));
           const key = request.headers['idempotency-key'];
           if (route.method !== 'POST' || key === undefined) {
             return send(reply, await route.handler(input));
@@ -204,14 +211,7 @@ export function createRoutes(
         url: fastifyPath(route.path),
         config: { access },
         handler: async (request, reply) => {
-          const input = {
-            params: parsePart(route.params, request.params, 'path'),
-            query: parsePart(route.query, request.query, 'query'),
-            body: undefined,
-            caller: request.caller,
-            headers: request.headers,
-            idempotencyKey: undefined,
-          };
+          const input = inputOf(route, request, undefined);
           await route.handler(input, request, reply);
         },
       });
