@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'IdempotencyKeyReused'
   | 'TooManyConflicts'
   | 'UpcastFailed'
-  | 'NotCaughtUp';
+  | 'NotCaughtUp'
+  | 'SagaExists'
+  | 'SagaNotFound'
+  | 'SagaRequestRefused';
 
 /**
  * The base of Hindsight's errors: `code` says what went wrong in a way code can switch on.

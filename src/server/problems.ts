@@ -43,6 +43,9 @@ export const statusByCode: Record<ProblemCode, number> = {
   // Stored data that today's code cannot read: the server's fault, never the request's.
   UpcastFailed: 500,
   NotCaughtUp: 503,
+  SagaExists: 409,
+  SagaNotFound: 404,
+  SagaRequestRefused: 409,
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
