@@ -11,11 +11,13 @@ import {
 } from './idempotency.js';
 import { type LiveFeedOptions, liveFeedRoutes } from './live-feed.js';
 import { logRoutes } from './log-routes.js';
+import { type MetricsOptions, metricsRoutes, serverMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { problemOf, toProblem } from './problems.js';
 import { projectionRoutes } from './projection-routes.js';
 import { createRoutes, type DocumentedRoute, type RouteModule } from './routes.js';
 import { type AccessToken, roleAllows, TokenTable } from './tokens.js';
+import { uiRoutes } from './ui-routes.js';
 
 export interface ServerOptions {
   store: EventStore;
@@ -34,6 +36,10 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Title and version of the OpenAPI document. */
   info?: { title: string; version: string };
+  /** `GET /metrics` (Prometheus text, reader role); on by default, `false` turns it off. */
+  metrics?: MetricsOptions | false;
+  /** The web UI at `/ui/` (static files, open without a token); on by default, `false` turns it off. */
+  ui?: boolean;
 }
 
 /**
@@ -65,8 +71,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // JSON only: any other body is refused with 415 before a route sees it.
   app.removeContentTypeParser('text/plain');
 
+  const feeds = new Set<AbortController>();
+  const metrics =
+    options.metrics === false
+      ? undefined
+      : serverMetrics(options.store, options.runner, () => feeds.size, options.metrics);
+  // Route modules get the store with its appends timed; the adapter's own properties stay visible.
+  const store = metrics?.store ?? options.store;
+  if (metrics) app.addHook('onResponse', async (request, reply) => metrics.onResponse(request, reply));
+
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error, { bodyLimit });
+    metrics?.noteProblem(request, problem.code);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     if (problem.code === 'Unauthorized') reply.header('www-authenticate', 'Bearer realm="hindsight"');
     reply.code(problem.status).type('application/problem+json').send(JSON.stringify(problem));
@@ -75,6 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const problem = toProblem(
       problemOf('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`),
     );
+    metrics?.noteProblem(request, problem.code);
     reply.code(404).type('application/problem+json').send(JSON.stringify(problem));
   });
 
@@ -94,14 +111,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     request.caller = { actor: token.actor, role: token.role };
   });
 
-  const feeds = new Set<AbortController>();
   app.addHook('preClose', async () => {
     for (const feed of feeds) feed.abort();
   });
 
   const documented: DocumentedRoute[] = [];
   const routes = createRoutes(app, options.idempotencyKeys ?? (await defaultKeys(options.store)), documented);
-  const context = { store: options.store, runner: options.runner, log: app.log };
+  const context = { store, runner: options.runner, log: app.log };
   const info = options.info ?? { title: 'Hindsight', version: '0.1.0' };
   let document: ReturnType<typeof openApiDocument> | undefined;
 
@@ -137,6 +153,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await module(routes, context);
   }
   for (const module of options.modules ?? []) await module(routes, context);
+  if (metrics) await metricsRoutes(metrics.registry)(routes, context);
+  if (options.ui !== false) uiRoutes(app);
   return app;
 }
 
