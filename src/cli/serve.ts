@@ -1,9 +1,8 @@
-import { createProjectionRunner } from '../projections/runner.js';
 import { buildServer } from '../server/app.js';
 import { type AccessToken, loadOrCreateAdminToken, parseTokens } from '../server/tokens.js';
 import { createSqliteProjectionRunner } from '../sqlite/projections.js';
 import { openStore, type StoreFlags, storeLocation } from './open-store.js';
-import { service } from './service.js';
+import { serviceFor } from './service.js';
 
 export interface ServeFlags extends StoreFlags {
   port?: string;
@@ -25,10 +24,14 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const location = storeLocation(flags);
   const tokens = resolveTokens(location.dataDir);
   const opened = await openStore(location, { create: true });
+  const service = await serviceFor(opened);
   const runner =
     opened.kind === 'sqlite'
       ? createSqliteProjectionRunner(opened.store, service.projections)
-      : createProjectionRunner(opened.store, service.projections);
+      : (await import('../postgres/index.js')).createPostgresProjectionRunner(
+          opened.store,
+          service.projections,
+        );
   await runner.start();
   const app = await buildServer({
     store: opened.store,

@@ -20,8 +20,18 @@ export type HttpErrorCode =
   | 'StoreUnavailable'
   | 'InternalError';
 
+/** Codes of the bank domain's refusals (`src/domains/bank`), given their statuses here with the rest. */
+export type BankErrorCode =
+  | 'AccountExists'
+  | 'AccountNotFound'
+  | 'InsufficientFunds'
+  | 'AccountClosed'
+  | 'AccountNotEmpty'
+  | 'BalanceLimitExceeded'
+  | 'TransferMismatch';
+
 /** Every `code` a problem+json answer can carry. */
-export type ProblemCode = ErrorCode | HttpErrorCode;
+export type ProblemCode = ErrorCode | HttpErrorCode | BankErrorCode;
 
 /**
  * The one place a code becomes an HTTP status (`statusByCode.StreamNotFound === 404`). Exhaustive: a new `ErrorCode` does not compile until it is
@@ -58,6 +68,15 @@ export const statusByCode: Record<ProblemCode, number> = {
   UnsupportedMediaType: 415,
   StoreUnavailable: 503,
   InternalError: 500,
+  AccountExists: 409,
+  AccountNotFound: 404,
+  // The request is well-formed but the account's state refuses it.
+  InsufficientFunds: 422,
+  AccountClosed: 422,
+  AccountNotEmpty: 422,
+  BalanceLimitExceeded: 422,
+  // A transfer leg repeated with other data than the first time, or a refund with no matching debit.
+  TransferMismatch: 409,
 };
 
 /** An RFC 9457 problem document, with Hindsight's string `code` and any facts that help act on it. */

@@ -1,6 +1,7 @@
+import { fold } from 'hindsight';
 import { deciderSpec } from 'hindsight/testing';
-import { describe, it } from 'vitest';
-import { AccountError, account } from './account.js';
+import { describe, expect, it } from 'vitest';
+import { AccountError, type AccountEvent, account, maxBalance } from './account.js';
 
 const spec = deciderSpec(account);
 const opened = { type: 'AccountOpened', data: { owner: 'ada', currency: 'EUR' } } as const;
@@ -58,5 +59,98 @@ describe('account', () => {
       .given([])
       .when({ type: 'Withdraw', data: { amount: 1 } })
       .thenThrows((e) => e instanceof AccountError);
+  });
+});
+
+describe('account transfer legs', () => {
+  const funded = [opened, { type: 'MoneyDeposited', data: { amount: 100 } } as const];
+  const debit = { transferId: 't-1', to: 'bob', amount: 60 };
+  const debited = [...funded, { type: 'TransferDebited', data: debit } as const];
+
+  it('debits like a withdrawal: an open account with enough money', () => {
+    spec
+      .given(funded)
+      .when({ type: 'DebitTransfer', data: debit })
+      .then({ type: 'TransferDebited', data: debit });
+    spec
+      .given(funded)
+      .when({ type: 'DebitTransfer', data: { ...debit, amount: 101 } })
+      .thenThrows('InsufficientFunds');
+    spec
+      .given(funded)
+      .when({ type: 'DebitTransfer', data: { ...debit, amount: 0 } })
+      .thenThrows('InvalidAmount');
+    spec.given([]).when({ type: 'DebitTransfer', data: debit }).thenThrows('AccountNotFound');
+    spec
+      .given([opened, { type: 'AccountClosed', data: {} }])
+      .when({ type: 'DebitTransfer', data: debit })
+      .thenThrows('AccountClosed');
+  });
+
+  it('treats a repeated leg as done, and the same id with other data as a mismatch', () => {
+    spec.given(debited).when({ type: 'DebitTransfer', data: debit }).then([]);
+    spec
+      .given(debited)
+      .when({ type: 'DebitTransfer', data: { ...debit, amount: 1 } })
+      .thenThrows('TransferMismatch');
+    const credit = { transferId: 't-2', from: 'bob', amount: 5 };
+    const credited = [...funded, { type: 'TransferCredited', data: credit } as const];
+    spec.given(credited).when({ type: 'CreditTransfer', data: credit }).then([]);
+    spec
+      .given(credited)
+      .when({ type: 'CreditTransfer', data: { ...credit, from: 'eve' } })
+      .thenThrows('TransferMismatch');
+  });
+
+  it('credits an open account only', () => {
+    const credit = { transferId: 't-2', from: 'bob', amount: 5 };
+    spec
+      .given([opened])
+      .when({ type: 'CreditTransfer', data: credit })
+      .then({ type: 'TransferCredited', data: credit });
+    spec.given([]).when({ type: 'CreditTransfer', data: credit }).thenThrows('AccountNotFound');
+    spec
+      .given([opened, { type: 'AccountClosed', data: {} }])
+      .when({ type: 'CreditTransfer', data: credit })
+      .thenThrows('AccountClosed');
+  });
+
+  it('refunds a debit that happened, once, even on a closed account', () => {
+    const refund = { transferId: 't-1', amount: 60 };
+    spec
+      .given(debited)
+      .when({ type: 'RefundTransfer', data: refund })
+      .then({ type: 'TransferRefunded', data: refund });
+    const emptiedAndClosed: AccountEvent[] = [
+      ...debited,
+      { type: 'MoneyWithdrawn', data: { amount: 40 } } as const,
+      { type: 'AccountClosed', data: {} } as const,
+    ];
+    spec
+      .given(emptiedAndClosed)
+      .when({ type: 'RefundTransfer', data: refund })
+      .then({ type: 'TransferRefunded', data: refund });
+    const refunded = [...debited, { type: 'TransferRefunded', data: refund } as const];
+    spec.given(refunded).when({ type: 'RefundTransfer', data: refund }).then([]);
+    expect(fold(account, account.initialState(), refunded).balance).toBe(100);
+  });
+
+  it('refuses a refund with no matching debit', () => {
+    spec
+      .given(debited)
+      .when({ type: 'RefundTransfer', data: { transferId: 't-1', amount: 59 } })
+      .thenThrows('TransferMismatch');
+    spec
+      .given(funded)
+      .when({ type: 'RefundTransfer', data: { transferId: 't-9', amount: 1 } })
+      .thenThrows('TransferMismatch');
+  });
+
+  it('keeps balances exact: deposits past the balance limit are refused', () => {
+    const full = [opened, { type: 'MoneyDeposited', data: { amount: maxBalance } } as const];
+    spec
+      .given(full)
+      .when({ type: 'Deposit', data: { amount: 1 } })
+      .thenThrows('BalanceLimitExceeded');
   });
 });

@@ -1,0 +1,37 @@
+import type { ProjectionDefinition } from 'hindsight';
+import type { Alert } from './projections/alerts.js';
+import type { BalanceRow } from './projections/balances.js';
+import type { DailyRow } from './projections/daily.js';
+import type { HistoryEntry } from './projections/history.js';
+
+/**
+ * The tables of a copy of a view, by the names queries use (the runner's `buildAsOf` gives a past copy's).
+ * Omitted: the live views.
+ */
+export type ViewTables = Record<string, string>;
+
+/** How the bank's route module reads its projections' views, whatever database holds them. */
+export interface BankQueries {
+  /** One account's row, from the live view or from a copy built as of the past. */
+  account(accountId: string, tables?: ViewTables): Promise<BalanceRow | undefined>;
+  /** Accounts in id order, after `after` (exclusive). */
+  accounts(after: string | undefined, limit: number): Promise<BalanceRow[]>;
+  /** An account's audit trail in version order, from version `from` (inclusive). */
+  history(accountId: string, from: number, limit: number): Promise<HistoryEntry[]>;
+  /** The days with activity from `from` to `to` (`YYYY-MM-DD`, inclusive). */
+  daily(from: string, to: string): Promise<DailyRow[]>;
+  /** Alerts in the order they were raised (position, then id), after `after` (exclusive), of one account or all. */
+  alerts(after: AlertCursor | undefined, limit: number, accountId?: string): Promise<Alert[]>;
+}
+
+/** Where a page of alerts ends: the last alert's position and id. */
+export interface AlertCursor {
+  position: number;
+  alertId: string;
+}
+
+/** The bank on one kind of database: its projections, and the queries that read their views. */
+export interface BankViews {
+  projections: readonly ProjectionDefinition[];
+  queries: BankQueries;
+}
