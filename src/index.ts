@@ -74,6 +74,7 @@ export {
   type RegisteredRecordedEvent,
   type RegisteredType,
 } from './schema/registry.js';
+export * from './sagas/index.js';
 export { upcast } from './schema/upcast.js';
 export { withRegistry } from './schema/with-registry.js';
 export { createMemorySnapshotStore } from './snapshots/memory.js';
