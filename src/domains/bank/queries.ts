@@ -1,4 +1,5 @@
 import type { ProjectionDefinition } from 'hindsight';
+import { problemOf } from 'hindsight/server';
 import type { Alert } from './projections/alerts.js';
 import type { BalanceRow } from './projections/balances.js';
 import type { DailyRow } from './projections/daily.js';
@@ -34,4 +35,31 @@ export interface AlertCursor {
 export interface BankViews {
   projections: readonly ProjectionDefinition[];
   queries: BankQueries;
+}
+
+/**
+ * The queries, answering 503 `NotCaughtUp` instead of failing while a view does not exist yet (the first
+ * start of a server, before its runner has made the views' tables).
+ *
+ * @example
+ * const queries = untilViewsExist(raw, (e) => /no such table/.test(String(e)));
+ */
+export function untilViewsExist(queries: BankQueries, viewMissing: (error: unknown) => boolean): BankQueries {
+  const guard =
+    <A extends unknown[], R>(query: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await query(...args);
+      } catch (error) {
+        if (!viewMissing(error)) throw error;
+        throw problemOf('NotCaughtUp', 'the bank’s views are being made; retry in a moment');
+      }
+    };
+  return {
+    account: guard(queries.account),
+    accounts: guard(queries.accounts),
+    history: guard(queries.history),
+    daily: guard(queries.daily),
+    alerts: guard(queries.alerts),
+  };
 }

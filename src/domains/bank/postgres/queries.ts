@@ -1,5 +1,5 @@
 import type { PostgresEventStore } from 'hindsight/postgres';
-import type { BankQueries, BankViews, ViewTables } from '../queries.js';
+import { type BankQueries, type BankViews, untilViewsExist, type ViewTables } from '../queries.js';
 import { alertColumns, alertRow, postgresAlerts } from './alerts.js';
 import { balanceColumns, balanceRow, postgresBalances } from './balances.js';
 import { dailyColumns, dailyRow, postgresDaily } from './daily.js';
@@ -59,5 +59,9 @@ export function postgresBankViews(store: PostgresEventStore): BankViews {
       return found.map(alertRow);
     },
   };
-  return { projections: [postgresBalances, postgresHistory, postgresDaily, postgresAlerts], queries };
+  return {
+    projections: [postgresBalances, postgresHistory, postgresDaily, postgresAlerts],
+    // 42P01: undefined_table, before the runner has made the views.
+    queries: untilViewsExist(queries, (e) => (e as { code?: unknown } | null)?.code === '42P01'),
+  };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SqliteEventStore } from 'hindsight/sqlite';
-import type { BankQueries, BankViews, ViewTables } from '../queries.js';
+import { type BankQueries, type BankViews, untilViewsExist, type ViewTables } from '../queries.js';
 import { type AlertRecord, alertRow, sqliteAlerts } from './alerts.js';
 import { type BalanceRecord, balanceRow, sqliteBalances } from './balances.js';
 import { type DailyRecord, dailyRow, sqliteDaily } from './daily.js';
@@ -72,5 +72,9 @@ export function sqliteBankViews(store: SqliteEventStore): BankViews {
       return rows.map(alertRow);
     },
   };
-  return { projections: [sqliteBalances, sqliteHistory, sqliteDaily, sqliteAlerts], queries };
+  return {
+    projections: [sqliteBalances, sqliteHistory, sqliteDaily, sqliteAlerts],
+    // A temporary copy's tables exist while it is queried; only the live views can be missing.
+    queries: untilViewsExist(queries, (e) => /no such table/.test(String(e))),
+  };
 }
