@@ -12,8 +12,12 @@ const amountOf = (e: RecordedEvent) => (e.data as { amount: number }).amount;
  * The balances view of the bank: one row per account. On SQLite one prepared upsert per event inside the
  * batch's transaction; on PostgreSQL the batch is summed per account in memory and written with one upsert.
  */
-export function balancesProjection(backend: Backend, version = 1): ProjectionDefinition {
-  const info = { name: 'balances', version, handles: ['MoneyDeposited'] };
+export function balancesProjection(
+  backend: Backend,
+  version = 1,
+  eventType = 'MoneyDeposited',
+): ProjectionDefinition {
+  const info = { name: 'balances', version, handles: [eventType] };
   if (backend === 'sqlite') {
     return sqliteProjection({
       ...info,

@@ -5,8 +5,12 @@ import { balancesProjection, balancesTotal, seedDeposits } from './balances.js';
 import { type Figure, type MeasuredScenario, type OpenedStore, openStore } from './measured.js';
 import { count } from './types.js';
 
-export function runnerFor(opened: OpenedStore, version = 1, options = {}): ProjectionRunner {
-  const balances = balancesProjection(opened.backend, version);
+export function runnerFor(
+  opened: OpenedStore,
+  version = 1,
+  options = {},
+  balances = balancesProjection(opened.backend, version),
+): ProjectionRunner {
   return opened.backend === 'sqlite'
     ? createSqliteProjectionRunner(opened.store, [balances], options)
     : createPostgresProjectionRunner(opened.store, [balances], options);

@@ -1,6 +1,5 @@
-import { createPostgresEventStore } from '../../src/postgres/index.js';
-import { storeLog } from './hindsight-sqlite.js';
-import { poolSize } from './raw-postgres.js';
+import { openStore } from '../scenarios/measured.js';
+import { openedLog } from './hindsight-sqlite.js';
 import type { BenchSystem } from './types.js';
 
 /** Hindsight's PostgreSQL store on its own pool, as large as the raw driver's. */
@@ -13,7 +12,6 @@ export const hindsightPostgres: BenchSystem = {
   durabilityNote: () => 'synchronous_commit=on: each COMMIT waits for the WAL flush',
   async open(target) {
     if (target.backend !== 'postgres') throw new Error('hindsight-postgres needs a PostgreSQL target');
-    const { connectionString, schema } = target;
-    return storeLog(await createPostgresEventStore({ connectionString, schema, poolSize }));
+    return openedLog(await openStore(target, 'strict'));
   },
 };

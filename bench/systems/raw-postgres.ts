@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { amountOf, evolveBalance } from '../workload.js';
 import type { BenchEvent, BenchSystem, OpenLog } from './types.js';
 
 /** Connections in each system's pool; the same number is given to Hindsight's store. */
@@ -80,8 +81,87 @@ export const rawPostgres: BenchSystem = {
       }
     }
 
+    const readStream = `SELECT stream_version, type, data FROM ${table} WHERE stream_id = $1 ORDER BY stream_version`;
+    async function fold(client: pg.ClientBase | pg.Pool, streamId: string) {
+      const { rows } = await client.query<{ stream_version: string; type: string; data: unknown }>({
+        name: `raw-stream-${schema}`,
+        text: readStream,
+        values: [streamId],
+      });
+      let state = { balance: 0 };
+      for (const r of rows) state = evolveBalance(state, r);
+      return { version: Number(rows[rows.length - 1]?.stream_version ?? 0), balance: state.balance };
+    }
+
+    /** Read the stream, insert at the next version; a unique violation is a conflict, retried after a backoff. */
+    async function command(streamId: string, deposit: BenchEvent): Promise<{ attempts: number }> {
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const { version } = await fold(client, streamId);
+          await client.query({
+            name: `raw-insert-${schema}`,
+            text: insert,
+            values: [
+              randomUUID(),
+              streamId,
+              version + 1,
+              deposit.type,
+              JSON.stringify(deposit.data),
+              JSON.stringify(deposit.metadata),
+              new Date(),
+            ],
+          });
+          await client.query('COMMIT');
+          client.release();
+          return { attempts: attempt };
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          client.release();
+          if ((error as { code?: string }).code !== '23505') throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 ** attempt)));
+        }
+      }
+      throw new Error(`${streamId}: gave up after 20 attempts`);
+    }
+
     return {
       append,
+      load: (streamId) => fold(pool, streamId),
+      command,
+      async balancesView() {
+        const balances = `"${schema}".balances`;
+        const page = `SELECT position, stream_id, data FROM ${table} WHERE position >= $1 ORDER BY position LIMIT 5000`;
+        return {
+          async rebuild() {
+            await pool.query(`DROP TABLE IF EXISTS ${balances};
+              CREATE TABLE ${balances} (account_id text PRIMARY KEY, balance bigint NOT NULL)`);
+            for (let next = '1'; ; ) {
+              const { rows } = await pool.query<{ position: string; stream_id: string; data: unknown }>({
+                name: `raw-page-${schema}`,
+                text: page,
+                values: [next],
+              });
+              const sums = new Map<string, number>();
+              for (const r of rows) sums.set(r.stream_id, (sums.get(r.stream_id) ?? 0) + amountOf(r.data));
+              await pool.query(
+                `INSERT INTO ${balances} SELECT * FROM unnest($1::text[], $2::bigint[])
+                 ON CONFLICT (account_id) DO UPDATE SET balance = ${balances}.balance + excluded.balance`,
+                [[...sums.keys()], [...sums.values()]],
+              );
+              const last = rows[rows.length - 1];
+              if (!last || rows.length < 5000) break;
+              next = String(Number(last.position) + 1);
+            }
+            const { rows } = await pool.query<{ rows: string; total: string }>(
+              `SELECT count(*)::text AS rows, coalesce(sum(balance), 0)::text AS total FROM ${balances}`,
+            );
+            return { rows: Number(rows[0]?.rows ?? 0), total: Number(rows[0]?.total ?? 0) };
+          },
+          async close() {},
+        };
+      },
       async replay(visit) {
         for (let next = '1'; ; ) {
           const { rows } = await pool.query<Row>({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { amountOf, evolveBalance } from '../workload.js';
 import type { BenchSystem, OpenLog } from './types.js';
 
 // The same table and indexes as Hindsight's SQLite schema (src/sqlite/schema.ts), written out by hand.
@@ -67,9 +68,67 @@ export const rawSqlite: BenchSystem = {
       }
       versions.set(streamId, version);
     });
+    const readStream = db.prepare<[string], { stream_version: number; type: string; data: string }>(
+      'SELECT stream_version, type, data FROM events WHERE stream_id = ? ORDER BY stream_version',
+    );
+    const fold = (streamId: string) => {
+      let state = { balance: 0 };
+      let version = 0;
+      for (const row of readStream.iterate(streamId)) {
+        state = evolveBalance(state, { type: row.type, data: JSON.parse(row.data) });
+        version = row.stream_version;
+      }
+      return { version, balance: state.balance };
+    };
+    // A command in one synchronous transaction: nothing else runs between the read and the write.
+    const command = db.transaction((streamId: string, deposit: Parameters<OpenLog['append']>[1][number]) => {
+      const { version } = fold(streamId);
+      versions.set(streamId, version);
+      write(streamId, [deposit]);
+    });
     return {
       async append(streamId, events) {
         write.immediate(streamId, events);
+      },
+      async load(streamId) {
+        return fold(streamId);
+      },
+      async command(streamId, deposit) {
+        command.immediate(streamId, deposit);
+        return { attempts: 1 };
+      },
+      async balancesView() {
+        const page = db
+          .prepare<[number], [number, string, string]>(
+            'SELECT position, stream_id, data FROM events WHERE position >= ? ORDER BY position LIMIT 5000',
+          )
+          .raw(true);
+        return {
+          async rebuild() {
+            db.exec(`DROP TABLE IF EXISTS balances;
+              CREATE TABLE balances (account_id TEXT PRIMARY KEY, balance INTEGER NOT NULL)`);
+            const add = db.prepare(`INSERT INTO balances VALUES (?, ?)
+              ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance`);
+            const apply = db.transaction((rows: [number, string, string][]) => {
+              for (const r of rows) add.run(r[1], amountOf(JSON.parse(r[2])));
+            });
+            for (let next = 1; ; ) {
+              const rows = page.all(next);
+              apply(rows);
+              const last = rows[rows.length - 1];
+              if (!last || rows.length < 5000) break;
+              next = last[0] + 1;
+              // A turn of the event loop between pages, as any reader sharing the process would need.
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            return db
+              .prepare<[], { rows: number; total: number }>(
+                'SELECT count(*) AS rows, coalesce(sum(balance), 0) AS total FROM balances',
+              )
+              .get() as { rows: number; total: number };
+          },
+          async close() {},
+        };
       },
       async replay(visit) {
         // Keyset pages of 1,000 rows, decoded into the same object shape Hindsight returns.
