@@ -260,10 +260,10 @@ async function loadProjections() {
 
 async function rebuild(name) {
   const res = await api(`/projections/${encodeURIComponent(name)}/rebuild`, { method: 'POST' });
-  if (res.ok) setMessage('projections-message', `Rebuilding ${name}: progress shows below.`);
+  if (res.ok) setMessage('rebuild-message', `Rebuilding ${name}: progress shows below.`);
   else if (res.status === 403)
-    setMessage('projections-message', 'Rebuilding a projection needs an admin token.', true);
-  else setMessage('projections-message', describe(res), true);
+    setMessage('rebuild-message', 'Rebuilding a projection needs an admin token.', true);
+  else setMessage('rebuild-message', describe(res), true);
   await loadProjections();
 }
 
