@@ -29,27 +29,51 @@ export async function measureScenario(
   const size = scenario.size({ quick, backend, durability });
   const seeded = new Map<BenchSystem, Target>();
   const samples = new Map<BenchSystem, Sample[]>(systems.map((s) => [s, []]));
+  // A peer that fails is recorded with its error and tried again once; after a second failure it sits out.
+  const failures = new Map<BenchSystem, string[]>();
+  const failed = (system: BenchSystem, error: unknown): void => {
+    const message = String(error instanceof Error ? (error.stack ?? error.message) : error)
+      .split('\n')
+      .slice(0, 2)
+      .join(' ');
+    const list = failures.get(system) ?? [];
+    list.push(message);
+    failures.set(system, list);
+    process.stderr.write(`  ${where}  ${system.label} FAILED (${list.length}): ${message}\n`);
+    if (system.role !== 'peer') throw error;
+  };
+  const sittingOut = (system: BenchSystem) => (failures.get(system)?.length ?? 0) >= 2;
   const where = `${backend} ${durability} ${scenario.name}`;
   try {
     if (scenario.seed) {
       for (const system of systems) {
-        const target = targets.create(backend, `${scenario.name}_${system.id}`);
-        seeded.set(system, target);
-        process.stderr.write(`  ${where}  ${system.label}: seeding\n`);
-        const log = await system.open(target, durability);
-        await scenario.seed(log, size).finally(() => log.close());
+        for (let attempt = 0; !seeded.has(system) && !sittingOut(system); attempt++) {
+          const target = targets.create(backend, `${scenario.name}_${system.id}`);
+          process.stderr.write(`  ${where}  ${system.label}: seeding\n`);
+          try {
+            const log = await system.open(target, durability);
+            await scenario.seed(log, size).finally(() => log.close());
+            seeded.set(system, target);
+          } catch (error) {
+            await targets.remove(target).catch(() => {});
+            failed(system, error);
+          }
+        }
       }
     }
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? systems : [...systems].reverse();
       for (const system of order) {
+        if (sittingOut(system) || (scenario.seed && !seeded.has(system))) continue;
         const target = seeded.get(system) ?? targets.create(backend, `${scenario.name}_${system.id}`);
         try {
           const sample = await scenario.measure({ system, target, durability }, size);
           samples.get(system)?.push(sample);
           process.stderr.write(
-            `  ${where}  ${system.label} run ${run + 1}/${runs}: ${rate(sample.eventsPerSecond)} events/s\n`,
+            `  ${where}  ${system.label} run ${run + 1}/${runs}: ${rate(sample.eventsPerSecond)} ${scenario.unit ?? 'events/s'}${sample.extra ? ` ${JSON.stringify(sample.extra)}` : ''}\n`,
           );
+        } catch (error) {
+          failed(system, error);
         } finally {
           if (!seeded.has(system)) await targets.remove(target);
         }
@@ -58,9 +82,16 @@ export async function measureScenario(
   } finally {
     for (const target of seeded.values()) await targets.remove(target);
   }
-  const [ours, raw] = systems.map((s) => summarize(s, durability, samples.get(s) ?? []));
+  const of = (role: BenchSystem['role']) => systems.find((s) => s.role === role);
+  const [ours, raw, peer] = (['ours', 'raw', 'peer'] as const).map((role) => {
+    const system = of(role);
+    const got = system && samples.get(system);
+    return system && got?.length ? summarize(system, durability, got) : undefined;
+  });
   if (!ours || !raw) throw new Error(`${where}: needs ours and the raw driver`);
-  return judge(scenario, backend, durability, size, ours, raw);
+  const peerSystem = of('peer');
+  const peerErrors = peerSystem ? failures.get(peerSystem) : undefined;
+  return judge(scenario, backend, durability, size, ours, raw, peer, peerSystem && peerErrors);
 }
 
 function summarize(system: BenchSystem, durability: Durability, samples: readonly Sample[]): SystemResult {
@@ -72,6 +103,7 @@ function summarize(system: BenchSystem, durability: Durability, samples: readonl
     eventsPerSecond: spread(samples.map((s) => s.eventsPerSecond)),
     samples: samples.map((s) => Math.round(s.eventsPerSecond)),
     cpuMicrosPerEvent: spread(samples.map((s) => s.cpuMicrosPerEvent)),
+    ...(samples.some((s) => s.extra) && { extra: extraSpreads(samples) }),
     ...(memory.length && {
       memory: {
         peakRssMB: spread(memory.map((m) => m.peakRssMB)),
@@ -83,6 +115,13 @@ function summarize(system: BenchSystem, durability: Durability, samples: readonl
   };
 }
 
+function extraSpreads(samples: readonly Sample[]): Record<string, Spread> {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s.extra ?? {})))];
+  return Object.fromEntries(
+    names.map((n) => [n, spread(samples.flatMap((s) => (s.extra?.[n] !== undefined ? [s.extra[n]] : [])))]),
+  );
+}
+
 function judge(
   scenario: Scenario,
   backend: Backend,
@@ -90,11 +129,17 @@ function judge(
   size: Record<string, number>,
   ours: SystemResult,
   raw: SystemResult,
+  peer: SystemResult | undefined,
+  peerErrors: string[] | undefined,
 ): ScenarioResult {
   const goal = scenario.goal(backend, durability);
   const ratio = ours.eventsPerSecond.median / raw.eventsPerSecond.median;
+  const peerRatio = peer ? ours.eventsPerSecond.median / peer.eventsPerSecond.median : undefined;
   const misses: string[] = [];
   if (ratio < goal.ratioAtLeast) misses.push(`ratio ${ratio.toFixed(2)} < ${goal.ratioAtLeast}`);
+  if (goal.peerRatioAtLeast !== undefined && peerRatio !== undefined && peerRatio < goal.peerRatioAtLeast) {
+    misses.push(`${peerRatio.toFixed(2)}x Emmett < ${goal.peerRatioAtLeast}x`);
+  }
   if (goal.rateAtLeast !== undefined && ours.eventsPerSecond.median < goal.rateAtLeast) {
     misses.push(`${rate(ours.eventsPerSecond.median)} events/s < ${rate(goal.rateAtLeast)}`);
   }
@@ -109,10 +154,12 @@ function judge(
     backend,
     durability,
     size,
-    unit: 'events/s',
+    unit: scenario.unit ?? 'events/s',
     ours,
     raw,
     ratio,
+    ...(peer && { peer, peerRatio }),
+    ...(peerErrors?.length && { peerErrors }),
     goal,
     met: misses.length === 0,
     misses,

@@ -11,10 +11,16 @@ export interface Options {
   /** Rewrite docs/benchmarks.md from this run: by default only a full run of everything does. */
   docs: boolean;
   postgresUrl: string;
+  /** Emmett beside Hindsight and the raw driver (installed in bench/peers on demand). */
+  peers: boolean;
+  /** Run the long growth scenario (1M to 10M events) too. */
+  growth: boolean;
 }
 
 export const usage = `npm run bench -- [options]
   --quick                 smaller counts and 3 runs: under a minute, for development
+  --peers                 Emmett (SQLite and PostgreSQL) beside Hindsight and the raw driver; installs bench/peers if needed
+  --growth                also the growth scenario (1M to 10M events on SQLite; long)
   --scenario <name>       only this scenario (repeat or comma-separate): ${scenarios.map((s) => s.name).join(', ')}
   --backend <name>        sqlite or postgres (default: both; PostgreSQL runs when src/postgres exists and is reachable)
   --durability <name>     strict or normal (default: both where a system has both)
@@ -25,6 +31,8 @@ export const usage = `npm run bench -- [options]
 export function parseOptions(argv: readonly string[]): Options {
   const names = scenarios.map((s) => s.name);
   let quick = false;
+  let peers = false;
+  let growth = false;
   let runs: number | undefined;
   let docs: boolean | undefined;
   const picked: string[] = [];
@@ -39,6 +47,8 @@ export function parseOptions(argv: readonly string[]): Options {
       return v;
     };
     if (flag === '--quick') quick = true;
+    else if (flag === '--peers') peers = true;
+    else if (flag === '--growth') growth = true;
     else if (flag === '--docs') docs = true;
     else if (flag === '--no-docs') docs = false;
     else if (flag === '--runs') runs = Number.parseInt(value(), 10);
@@ -58,10 +68,14 @@ export function parseOptions(argv: readonly string[]): Options {
   return {
     quick,
     runs: runs ?? (quick ? 3 : 5),
-    scenarios: picked.length ? picked : names,
+    scenarios: picked.length
+      ? picked
+      : scenarios.filter((s) => !s.onlyWith || (s.onlyWith === '--growth' && growth)).map((s) => s.name),
     backends: backends.length ? backends : ['sqlite', 'postgres'],
     durabilities: durabilities.length ? durabilities : ['strict', 'normal'],
     docs: docs ?? (!quick && everything),
     postgresUrl,
+    peers,
+    growth,
   };
 }

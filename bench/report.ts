@@ -21,6 +21,8 @@ export interface SystemResult {
   /** CPU of the measuring process per event, in microseconds (see `Sample`). */
   cpuMicrosPerEvent: Spread;
   memory?: { peakRssMB: Spread; startRssMB: Spread; peakHeapMB: Spread; runtime: string };
+  /** The scenario's own figures beyond the rate (latencies, retries). */
+  extra?: Record<string, Spread>;
 }
 
 export interface ScenarioResult {
@@ -30,11 +32,16 @@ export interface ScenarioResult {
   backend: Backend;
   durability: Durability;
   size: Size;
-  unit: 'events/s';
+  unit: string;
   ours: SystemResult;
   raw: SystemResult;
   /** Our median over the raw driver's median. */
   ratio: number;
+  /** The peer (Emmett), when peers ran: its figures and our median over its median. */
+  peer?: SystemResult;
+  peerRatio?: number;
+  /** What the peer failed with, run by run (it is tried again once after a failure). */
+  peerErrors?: string[];
   goal: Goal;
   met: boolean;
   misses: string[];
@@ -58,6 +65,8 @@ export interface BenchResults {
   /** Backends not measured, and why. */
   skipped: { backend: Backend; reason: string }[];
   postgres?: string;
+  /** The peers' installed versions, when peers ran. */
+  peers?: Record<string, string>;
   results: ScenarioResult[];
 }
 
@@ -68,10 +77,12 @@ const end = '<!-- bench:results:end -->';
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const micros = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const num = (n: number): string => (Math.abs(n) >= 100 ? int(n) : String(Math.round(n * 1000) / 1000));
 const cell = (s: Spread): string => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
 const goalText = (g: Goal): string =>
   [
     g.ratioAtLeast >= 1 ? `≥ ${g.ratioAtLeast}x raw` : `≥ ${g.ratioAtLeast * 100}% of raw`,
+    g.peerRatioAtLeast !== undefined ? `≥ ${g.peerRatioAtLeast}x Emmett` : '',
     g.rateAtLeast !== undefined ? `≥ ${int(g.rateAtLeast)}/s` : '',
     g.peakRssBelowMB !== undefined ? `< ${g.peakRssBelowMB} MB` : '',
   ]
@@ -80,7 +91,18 @@ const goalText = (g: Goal): string =>
 
 export function consoleTable(results: BenchResults): string {
   const rows = [
-    ['scenario', 'backend', 'durability', 'Hindsight/s', 'raw/s', 'ratio', 'cpu µs/event', 'goal', ''],
+    [
+      'scenario',
+      'backend',
+      'durability',
+      'Hindsight/s',
+      'raw/s',
+      'ratio',
+      'Emmett/s',
+      'x Emmett',
+      'goal',
+      '',
+    ],
   ];
   for (const r of results.results) {
     const verdict = r.met ? 'met' : `MISSED: ${r.misses.join('; ')}`;
@@ -91,8 +113,14 @@ export function consoleTable(results: BenchResults): string {
       int(r.ours.eventsPerSecond.median),
       int(r.raw.eventsPerSecond.median),
     ]);
-    const cpu = `${micros(r.ours.cpuMicrosPerEvent.median)} / ${micros(r.raw.cpuMicrosPerEvent.median)}`;
-    rows[rows.length - 1]?.push(r.ratio.toFixed(2), cpu, goalText(r.goal), verdict);
+    const peer = r.peer ? int(r.peer.eventsPerSecond.median) : r.peerErrors ? 'failed' : '';
+    rows[rows.length - 1]?.push(
+      r.ratio.toFixed(2),
+      peer,
+      r.peerRatio !== undefined ? r.peerRatio.toFixed(2) : '',
+      goalText(r.goal),
+      verdict,
+    );
     if (r.ours.memory && r.raw.memory) {
       rows.push([
         '  peak RSS MB',
@@ -101,6 +129,7 @@ export function consoleTable(results: BenchResults): string {
         `${r.ours.memory.peakRssMB.max}`,
         `${r.raw.memory.peakRssMB.max}`,
         '',
+        `${r.peer?.memory?.peakRssMB.max ?? ''}`,
         '',
         '',
         '',
@@ -136,6 +165,14 @@ export function markdown(results: BenchResults): string {
         : '.'),
     '',
   ];
+  if (results.peers) {
+    lines.push(
+      `Peers (bench/peers): ${Object.entries(results.peers)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+    );
+  }
   for (const backend of ['sqlite', 'postgres'] as const) {
     const rows = results.results.filter((r) => r.backend === backend);
     const skipped = results.skipped.find((s) => s.backend === backend);
@@ -146,20 +183,62 @@ export function markdown(results: BenchResults): string {
       continue;
     }
     const rawLabel = rows[0]?.raw.label ?? 'raw';
+    const peers = rows.some((r) => r.peer || r.peerErrors);
     lines.push(
-      `| Scenario | Durability | Hindsight events/s | ${rawLabel} events/s | Ratio | Goal | |`,
-      '|---|---|--:|--:|--:|---|---|',
+      `| Scenario | Durability | Unit | Hindsight | ${rawLabel} | Ratio |${peers ? ' Emmett | x Emmett |' : ''} Goal | |`,
+      `|---|---|---|--:|--:|--:|${peers ? '--:|--:|' : ''}---|---|`,
     );
     for (const r of rows) {
       const size = Object.entries(r.size)
         .map(([k, v]) => `${k} ${int(v)}`)
         .join(', ');
       const verdict = r.met ? 'met' : `**missed** (${r.misses.join('; ')})`;
+      const peer = !peers
+        ? ''
+        : r.peer
+          ? ` ${cell(r.peer.eventsPerSecond)} | ${r.peerRatio?.toFixed(2)} |`
+          : r.peerErrors
+            ? ' failed (below) | |'
+            : ' | |';
       lines.push(
-        `| ${r.title} (${size}) | ${r.durability} | ${cell(r.ours.eventsPerSecond)} | ${cell(r.raw.eventsPerSecond)} | ${r.ratio.toFixed(2)} | ${goalText(r.goal)} | ${verdict} |`,
+        `| ${r.title} (${size}) | ${r.durability} | ${r.unit ?? 'events/s'} | ${cell(r.ours.eventsPerSecond)} | ${cell(r.raw.eventsPerSecond)} | ${r.ratio.toFixed(2)} |${peer} ${goalText(r.goal)} | ${verdict} |`,
       );
     }
     lines.push('');
+    const failures = rows.filter((r) => r.peerErrors?.length);
+    if (failures.length) {
+      lines.push('Emmett failures, as recorded (each failing run was tried again once):', '');
+      for (const r of failures) {
+        const partial = r.peer ? `, ${r.peer.samples.length} runs succeeded` : ', no run succeeded';
+        lines.push(
+          `- ${r.title} (${r.durability}${partial}): ${r.peerErrors?.map((e) => `\`${e.slice(0, 300)}\``).join('; ')}`,
+        );
+      }
+      lines.push('');
+    }
+    const extras = rows.filter((r) => r.ours.extra);
+    if (extras.length) {
+      lines.push(
+        'Other figures of these scenarios (median of the runs, lowest and highest in brackets):',
+        '',
+      );
+      lines.push(
+        '| Scenario | Figure | Hindsight | ' + rawLabel + ' |' + (peers ? ' Emmett |' : ''),
+        `|---|---|--:|--:|${peers ? '--:|' : ''}`,
+      );
+      for (const r of extras) {
+        for (const name of Object.keys(r.ours.extra ?? {})) {
+          const c = (x?: SystemResult) => {
+            const v = x?.extra?.[name];
+            return v ? `${num(v.median)} (${num(v.min)}–${num(v.max)})` : '';
+          };
+          lines.push(
+            `| ${r.title} | ${name} | ${c(r.ours)} | ${c(r.raw)} |${peers ? ` ${c(r.peer)} |` : ''}`,
+          );
+        }
+      }
+      lines.push('');
+    }
     lines.push(
       `CPU time of the ${backend === 'postgres' ? "client process (the server's work is not in it)" : 'process'} per event, in microseconds (median): less sensitive than the rates to other work on the machine.`,
       '',
@@ -169,7 +248,8 @@ export function markdown(results: BenchResults): string {
     for (const r of rows) {
       const [ours, raw] = [r.ours.cpuMicrosPerEvent.median, r.raw.cpuMicrosPerEvent.median];
       const extra = `${ours >= raw ? '+' : ''}${Math.round((ours / raw - 1) * 100)}%`;
-      lines.push(`| ${r.title} | ${r.durability} | ${micros(ours)} | ${micros(raw)} | ${extra} |`);
+      const peer = r.peer ? ` (Emmett ${micros(r.peer.cpuMicrosPerEvent.median)})` : '';
+      lines.push(`| ${r.title} | ${r.durability} | ${micros(ours)} | ${micros(raw)}${peer} | ${extra} |`);
     }
     lines.push('');
     const memory = rows.filter((r) => r.ours.memory);
@@ -181,8 +261,8 @@ export function markdown(results: BenchResults): string {
         '|---|--:|--:|--:|',
       );
       for (const r of memory) {
-        for (const s of [r.ours, r.raw]) {
-          if (!s.memory) continue;
+        for (const s of [r.ours, r.raw, r.peer]) {
+          if (!s?.memory) continue;
           lines.push(
             `| ${s.label} | ${s.memory.peakRssMB.max} | ${s.memory.startRssMB.median} | ${s.memory.peakHeapMB.max} |`,
           );
@@ -192,7 +272,11 @@ export function markdown(results: BenchResults): string {
     }
     lines.push('Durability, as measured:', '');
     const notes = new Set(
-      rows.flatMap((r) => [`${r.ours.label}: ${r.ours.durability}`, `${r.raw.label}: ${r.raw.durability}`]),
+      rows.flatMap((r) => [
+        `${r.ours.label}: ${r.ours.durability}`,
+        `${r.raw.label}: ${r.raw.durability}`,
+        ...(r.peer ? [`${r.peer.label}: ${r.peer.durability}`] : []),
+      ]),
     );
     for (const note of notes) lines.push(`- ${note}`);
     lines.push('');

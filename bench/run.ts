@@ -2,6 +2,7 @@ import { removeChildBundle } from './child-command.js';
 import { watchMachine } from './machine.js';
 import { measureScenario } from './measure.js';
 import { parseOptions } from './options.js';
+import { ensurePeersInstalled, peerVersions } from './peers.js';
 import {
   type BenchResults,
   consoleTable,
@@ -23,6 +24,7 @@ const command =
     ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`
     : ['node', ...process.execArgv, 'bench/run.ts', ...args].join(' ');
 
+if (options.peers) ensurePeersInstalled();
 const targets = new Targets(options.postgresUrl);
 process.once('SIGINT', () => {
   void targets.removeAll().finally(() => process.exit(130));
@@ -37,7 +39,7 @@ const began = performance.now();
 
 try {
   for (const backend of options.backends) {
-    const systems = systemsFor(backend);
+    const systems = systemsFor(backend, options.peers);
     if (backend === 'postgres') {
       const probe = await probePostgres(options.postgresUrl);
       if ('error' in probe) {
@@ -60,13 +62,13 @@ async function runBackend(backend: Backend, systems: readonly BenchSystem[]): Pr
   for (const scenario of scenarios.filter((s) => options.scenarios.includes(s.name))) {
     for (const durability of scenario.durabilities.filter((d) => options.durabilities.includes(d))) {
       const able = systems.filter((s) => s.durabilities.includes(durability));
-      if (able.length < 2) continue;
+      if (able.filter((s) => s.role !== 'peer').length < 2) continue;
       const result = await measureScenario(
         scenario,
         backend,
         durability,
         able,
-        options.runs,
+        scenario.runs ?? options.runs,
         options.quick,
         targets,
       );
@@ -85,6 +87,7 @@ const output: BenchResults = {
   machine: machine.describe(),
   skipped,
   ...(postgres && { postgres }),
+  ...(options.peers && { peers: peerVersions() }),
   results,
 };
 writeResults(output);

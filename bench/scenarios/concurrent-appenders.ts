@@ -13,6 +13,7 @@ export const concurrentAppenders: Scenario = {
   durabilities: ['strict', 'normal'],
   goal: (backend, durability) => ({
     ratioAtLeast: backend === 'sqlite' && durability === 'strict' ? 5 : 0.8,
+    peerRatioAtLeast: backend === 'sqlite' ? 3 : 1.5,
   }),
   size: (at) => ({
     writers: 64,

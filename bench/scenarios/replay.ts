@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childCommand } from '../child-command.js';
+import { peersDir } from '../peers.js';
 import { depositEvents } from '../workload.js';
 import { count, type Sample, type Scenario, sized } from './types.js';
 
@@ -44,7 +45,10 @@ export const replay: Scenario = {
 async function inChild(config: string): Promise<Sample> {
   const { args, runtime } = await childCommand();
   const sample = await new Promise<Sample>((resolve, reject) => {
-    const proc = spawn(process.execPath, [...args, config], { cwd: root });
+    const proc = spawn(process.execPath, [...args, config], {
+      cwd: root,
+      env: { ...process.env, HINDSIGHT_BENCH_PEERS_DIR: peersDir },
+    });
     let out = '';
     let err = '';
     proc.stdout.on('data', (chunk: Buffer) => {

@@ -14,6 +14,8 @@ export interface Sample {
    */
   cpuMicrosPerEvent: number;
   memory?: MemorySample;
+  /** Figures of the scenario's own beyond the rate (latencies, retries), by name with their unit in it. */
+  extra?: Record<string, number>;
 }
 
 /** Memory of a replay, measured in its own child process. */
@@ -31,6 +33,8 @@ export interface MemorySample {
 /** What a scenario must reach: a ratio to the raw driver, and optionally absolute figures. */
 export interface Goal {
   ratioAtLeast: number;
+  /** Our median over the peer's (Emmett's), when peers run. */
+  peerRatioAtLeast?: number;
   rateAtLeast?: number;
   peakRssBelowMB?: number;
 }
@@ -51,6 +55,12 @@ export interface Scenario {
   title: string;
   description: string;
   durabilities: readonly Durability[];
+  /** What the rate counts; default `events/s`. */
+  unit?: string;
+  /** Runs only when asked for by name or by this flag (long scenarios). */
+  onlyWith?: string;
+  /** Runs per system, overriding the command line's (a scenario that is one long run). */
+  runs?: number;
   goal(backend: Backend, durability: Durability): Goal;
   size(at: SizeFor): Size;
   seed?(log: OpenLog, size: Size): Promise<void>;
