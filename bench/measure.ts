@@ -47,7 +47,7 @@ export async function measureScenario(
   try {
     if (scenario.seed) {
       for (const system of systems) {
-        for (let attempt = 0; !seeded.has(system) && !sittingOut(system); attempt++) {
+        while (!seeded.has(system) && !sittingOut(system)) {
           const target = targets.create(backend, `${scenario.name}_${system.id}`);
           process.stderr.write(`  ${where}  ${system.label}: seeding\n`);
           try {

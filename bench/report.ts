@@ -223,7 +223,7 @@ export function markdown(results: BenchResults): string {
         '',
       );
       lines.push(
-        '| Scenario | Figure | Hindsight | ' + rawLabel + ' |' + (peers ? ' Emmett |' : ''),
+        `| Scenario | Figure | Hindsight | ${rawLabel} |${peers ? ' Emmett |' : ''}`,
         `|---|---|--:|--:|${peers ? '--:|' : ''}`,
       );
       for (const r of extras) {
