@@ -28,6 +28,7 @@ export {
 } from './projections/alerts.js';
 export { applyToBalance, type BalanceRow, balancesInfo } from './projections/balances.js';
 export { addDaily, type DailyRow, dailyDelta, dailyInfo, emptyDay } from './projections/daily.js';
+export { type BankViewsInMemory, foldBankViews } from './projections/fold.js';
 export { type HistoryEntry, historyEntry, historyInfo } from './projections/history.js';
 export type { AlertCursor, BankQueries, BankViews, ViewTables } from './queries.js';
 export { bankRoutes } from './routes.js';

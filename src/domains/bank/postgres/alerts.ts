@@ -11,7 +11,9 @@ import {
 } from '../projections/alerts.js';
 import { columns, int } from './rows.js';
 
-export const alertColumns = 'alert_id, rule, account_id, at, event_ids, detail, position::text';
+// Casts are aliased: ORDER BY a name of the select list would sort by its text ("10" before "9").
+export const alertColumns =
+  'alert_id, rule, account_id, at, event_ids, detail, position::text AS position_text';
 
 export const alertRow = (r: unknown[]): Alert => ({
   alertId: r[0] as string,

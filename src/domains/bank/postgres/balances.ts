@@ -5,7 +5,8 @@ import { applyToBalance, type BalanceRow, balancesInfo } from '../projections/ba
 import { columns, int } from './rows.js';
 
 /** The columns of a balances row, as selected by `balanceColumns`. */
-export const balanceColumns = `account_id, owner, currency, balance::text, status, version::text, position::text,
+// Casts are aliased: ORDER BY a name of the select list would sort by its text ("10" before "9").
+export const balanceColumns = `account_id, owner, currency, balance::text AS balance_text, status, version::text AS version_text, position::text AS position_text,
   updated_at`;
 
 export const balanceRow = (r: unknown[]): BalanceRow => ({

@@ -3,8 +3,9 @@ import { asAccountEvent } from '../projections/account-events.js';
 import { addDaily, type DailyRow, dailyCounters, dailyDelta, dailyInfo } from '../projections/daily.js';
 import { columns, int } from './rows.js';
 
-export const dailyColumns = `day, deposit_count::text, deposit_total::text, withdrawal_count::text,
-  withdrawal_total::text, transfer_count::text, transfer_total::text`;
+// Casts are aliased: ORDER BY a name of the select list would sort by its text ("10" before "9").
+export const dailyColumns = `day, deposit_count::text AS deposit_count_text, deposit_total::text AS deposit_total_text, withdrawal_count::text AS withdrawal_count_text,
+  withdrawal_total::text AS withdrawal_total_text, transfer_count::text AS transfer_count_text, transfer_total::text AS transfer_total_text`;
 
 export const dailyRow = (r: unknown[]): DailyRow => ({
   day: r[0] as string,

@@ -4,8 +4,9 @@ import { asAccountEvent } from '../projections/account-events.js';
 import { type HistoryEntry, historyEntry, historyInfo } from '../projections/history.js';
 import { columns, int } from './rows.js';
 
-export const historyColumns = `event_id, account_id, position::text, version::text, type, amount::text,
-  balance_after::text, actor, at, correlation_id, transfer_id`;
+// Casts are aliased: ORDER BY a name of the select list would sort by its text ("10" before "9").
+export const historyColumns = `event_id, account_id, position::text AS position_text, version::text AS version_text, type, amount::text AS amount_text,
+  balance_after::text AS balance_after_text, actor, at, correlation_id, transfer_id`;
 
 export const historyRow = (r: unknown[]): HistoryEntry => ({
   eventId: r[0] as string,
