@@ -29,7 +29,9 @@ export const hotStream: Scenario = {
       const writer = async (w: number): Promise<void> => {
         for (let n = 0; performance.now() < deadline; n++) {
           try {
-            attempts += (await command('account-hot', depositEvent(w * 1_000_000 + n))).attempts;
+            // Awaited first: `attempts += await …` would read `attempts` before the await and lose updates.
+            const result = await command('account-hot', depositEvent(w * 1_000_000 + n));
+            attempts += result.attempts;
             commands++;
           } catch (error) {
             gaveUp++;
