@@ -121,7 +121,7 @@ export async function runSaga<Input>(
             attempt,
             error: describeError(outcome.error),
             ...(retryInMs === undefined ? {} : { retryInMs }),
-            ...(outcome.kind === 'timeout' ? { inDoubt: true } : {}),
+            ...(outcome.kind === 'timeout' || step.inDoubt?.(outcome.error) ? { inDoubt: true } : {}),
           },
         };
         const pivotPassed = state.steps.some(
@@ -147,6 +147,7 @@ export async function runSaga<Input>(
             ...contextOf(definition, state, step.name, attempt, stepSignal, metadataOf()),
             idempotencyKey: `${stepKey(definition.name, state.sagaId, step.name)}:compensation`,
             result,
+            reason: state.compensation?.reason ?? 'step_failed',
           }).then(() => undefined),
         );
         if (outcome.kind === 'stopped') return state;

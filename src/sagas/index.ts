@@ -17,6 +17,7 @@ export {
   type SagaRunnerStatus,
 } from './runner.js';
 export {
+  type CompensationContext,
   defineSaga,
   type RetryPolicy,
   type SagaDefinition,
@@ -25,5 +26,15 @@ export {
   type StepContext,
   sagaStreamId,
 } from './saga.js';
-export type { SagaState, SagaStatus, StepState, StepStatus } from './state.js';
+export {
+  evolveSaga,
+  initialSagaState,
+  nextSagaAction,
+  type SagaAction,
+  type SagaRecord,
+  type SagaState,
+  type SagaStatus,
+  type StepState,
+  type StepStatus,
+} from './state.js';
 export { sagaStory } from './story.js';

@@ -1,4 +1,5 @@
 import type { EventMetadata, JsonValue, RecordedEvent } from '../events/event.js';
+import type { CompensationReason } from './events.js';
 
 /** How often a failed step (or compensation) is tried again, with doubling delays between tries. */
 export interface RetryPolicy {
@@ -30,6 +31,13 @@ export interface StepContext<Input> {
   metadata: EventMetadata;
 }
 
+/** What a compensation is given: the step's context, what the action returned, and why the saga turned back. */
+export interface CompensationContext<Input> extends StepContext<Input> {
+  /** Undefined when the action's outcome is not known (it was cut short or failed in doubt). */
+  result: JsonValue | undefined;
+  reason: CompensationReason;
+}
+
 /**
  * One step of a saga: an action and, unless nothing needs undoing, its compensation. (Functions are declared as
  * methods so that a saga of any input can be handed to a runner of `SagaDefinition<unknown>`.)
@@ -41,13 +49,18 @@ export interface SagaStep<Input> {
   // biome-ignore lint/suspicious/noConfusingVoidType: an action with nothing to hand on is an `async () => {}`.
   action(context: StepContext<Input>): Promise<JsonValue | undefined | void>;
   /** Undoes the action; it gets the action's result. Must succeed eventually: failures are retried, then stuck. */
-  compensate?(context: StepContext<Input> & { result: JsonValue | undefined }): Promise<void>;
+  compensate?(context: CompensationContext<Input>): Promise<void>;
   retry?: RetryPolicy;
   compensationRetry?: RetryPolicy;
   /** Each try is abandoned (its signal aborted, counted as a failure) after this long; default 30 s. */
   timeoutMs?: number;
   /** Whether an error is worth another try; default: every error is. A domain refusal usually is not. */
   retryable?(error: unknown): boolean;
+  /**
+   * Whether a failed try may still have had its effect (a service that did the work but lost the answer); such a
+   * step is compensated too if the saga turns back. Default: only a try abandoned at its timeout.
+   */
+  inDoubt?(error: unknown): boolean;
   /**
    * The point of no return: once it has succeeded the saga only goes forward. A later step that fails is
    * retried and then left stuck for an operator, and a cancellation or a deadline is ignored.

@@ -22,7 +22,7 @@ export interface StepState {
   attempts: number;
   result?: JsonValue;
   error?: string;
-  /** The last try failed in a way that may still have had its effect (a timeout): compensate it to be sure. */
+  /** A try failed in a way that may still have had its effect (a timeout, an answer lost): compensate it to be sure. */
   inDoubt?: boolean;
   /** When the next try is due, after a failed one (ms since the epoch). */
   retryAt?: number;
@@ -137,11 +137,14 @@ export function evolveSaga(state: SagaState, record: SagaRecord): SagaState {
       break;
     case 'SagaStepFailed': {
       const { retryInMs, error, inDoubt } = event.data;
-      step(event.data.step, (s) =>
-        retryInMs === undefined
-          ? { ...s, status: 'failed', error, inDoubt, retryAt: undefined }
-          : { ...s, status: 'running', error, inDoubt, retryAt: at + retryInMs },
-      );
+      // Once any try may have taken effect, the step stays in doubt until a try succeeds: a later try that
+      // failed before doing anything does not undo an earlier one's effect.
+      step(event.data.step, (s) => {
+        const doubt = s.inDoubt === true || inDoubt === true ? { inDoubt: true } : {};
+        return retryInMs === undefined
+          ? { ...s, status: 'failed', error, ...doubt, retryAt: undefined }
+          : { ...s, status: 'running', error, ...doubt, retryAt: at + retryInMs };
+      });
       break;
     }
     case 'SagaCompensating':
