@@ -100,7 +100,18 @@ describe('CLI argument checks', () => {
 
 describe('hindsight CLI', () => {
   it('has help for every command', async () => {
-    const commands = ['serve', 'append', 'read', 'tail', 'state', 'export', 'import', 'doctor'];
+    const commands = [
+      'serve',
+      'append',
+      'read',
+      'tail',
+      'state',
+      'export',
+      'import',
+      'doctor',
+      'projections',
+      'snapshots',
+    ];
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
     for (const c of commands) expect(top.stdout).toContain(c);

@@ -99,5 +99,38 @@ export function createProgram(): Command {
     .action(async (flags) => {
       process.exitCode = await (await import('./doctor.js')).doctorCommand(flags);
     });
+
+  const projections = program
+    .command('projections')
+    .description("the service's projections: status (checkpoint and lag), or rebuild one");
+  withStore(projections.command('status', { isDefault: true }))
+    .description('each projection: stored and defined version, checkpoint, lag and what to do (the default)')
+    .option('--json', 'print the rows as JSON')
+    .action(async (flags) => (await import('./projections.js')).projectionsStatusCommand(flags));
+  withStore(projections.command('rebuild'))
+    .description(
+      'build a fresh copy of a view from the whole log and swap it in, with progress; refused while a server ' +
+        'runs the projection (SQLite: the data folder is in use; PostgreSQL: another process holds its lease)',
+    )
+    .argument('<name>', 'the projection, such as bank-balances')
+    .option('--wait <seconds>', "PostgreSQL: how long to wait for another process's lease", '5')
+    .action(async (name, flags) => (await import('./projections.js')).projectionsRebuildCommand(name, flags));
+
+  const snapshots = program
+    .command('snapshots')
+    .description("snapshots of deciders' state: rebuild them from the events, or prune them");
+  withStore(snapshots.command('rebuild'))
+    .description(
+      "fold streams from their first event and save a snapshot of each one's state now (default: every stream " +
+        'of the decider, such as every account-… stream)',
+    )
+    .argument('[stream]', 'one stream, such as account-ada')
+    .option('--prefix <prefix>', 'every stream whose id starts with this')
+    .option('--decider <name>', 'the decider whose state is snapshotted: account', 'account')
+    .action(async (stream, flags) => (await import('./snapshots.js')).snapshotsRebuildCommand(stream, flags));
+  withStore(snapshots.command('prune'))
+    .description('delete snapshots (all, or those of one name); they are derived, so no answer changes')
+    .option('--name <name>', 'only snapshots of this name, such as account')
+    .action(async (flags) => (await import('./snapshots.js')).snapshotsPruneCommand(flags));
   return program;
 }

@@ -1,6 +1,8 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildServer } from '../server/app.js';
 import { type AccessToken, loadOrCreateAdminToken, parseTokens } from '../server/tokens.js';
 import { createSqliteProjectionRunner } from '../sqlite/projections.js';
+import { claimDataFolder, type DataFolderClaim } from './data-lock.js';
 import { openStore, type StoreFlags, storeLocation } from './open-store.js';
 import { serviceFor } from './service.js';
 
@@ -24,6 +26,14 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const location = storeLocation(flags);
   const tokens = resolveTokens(location.dataDir);
   const opened = await openStore(location, { create: true });
+  // One server per SQLite file: its projection runner assumes it is alone with the file's views.
+  let claim: DataFolderClaim | undefined;
+  try {
+    if (opened.kind === 'sqlite') claim = claimDataFolder(location.dataDir, 'hindsight serve');
+  } catch (error) {
+    await opened.store.close();
+    throw error;
+  }
   const service = await serviceFor(opened);
   const runner =
     opened.kind === 'sqlite'
@@ -39,6 +49,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     runner,
     modules: service.modules,
     logger: { level: flags.logLevel, stream: process.stderr },
+    metrics: { registry: processMetrics() },
   });
   const address = await app.listen({ port, host: flags.host });
   console.log(`Hindsight is serving ${opened.description}`);
@@ -53,6 +64,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     await app.close();
     await runner.stop();
     await opened.store.close();
+    claim?.release();
     console.log('stopped');
   };
   process.once('SIGINT', () => void stop('SIGINT'));
@@ -72,4 +84,11 @@ function resolveTokens(dataDir: string): { tokens: AccessToken[]; message: strin
       `  use it as: curl -H 'Authorization: Bearer ${admin.token.token}' …`
     : `admin token: the one kept in ${admin.file} (HINDSIGHT_TOKENS unset)`;
   return { tokens: [admin.token], message };
+}
+
+/** A metrics registry that also holds the process's own: CPU, memory, event-loop delay, garbage collection. */
+function processMetrics(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return registry;
 }
