@@ -335,6 +335,7 @@ describe('errors', () => {
       '/events',
       '/events/live',
       '/healthz',
+      '/metrics',
       '/openapi.json',
       '/projections',
       '/projections/{name}/rebuild',
@@ -345,6 +346,7 @@ describe('errors', () => {
     expect(appendOp.requestBody.content['application/json'].schema.required).toEqual(['events']);
     expect(appendOp.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     expect(doc.components.schemas.RecordedEvent).toBeDefined();
+    expect(doc.paths['/metrics'].get['x-hindsight-role']).toBe('reader');
     expect(JSON.stringify(doc)).not.toContain('$defs');
   });
 });
