@@ -118,12 +118,12 @@ export function evolveSaga(state: SagaState, record: SagaRecord): SagaState {
       next.deadline = Date.parse(event.data.at);
       break;
     case 'SagaStepStarted':
-      step(event.data.step, (s) => ({
-        ...s,
-        status: 'running',
-        attempts: event.data.attempt,
-        retryAt: undefined,
-      }));
+      step(event.data.step, (s) => {
+        // A try that began and has no outcome was cut short (a crash, a stop): it may have taken effect.
+        const cutShort = s.status === 'running' && s.retryAt === undefined && s.attempts > 0;
+        const doubt = cutShort || s.inDoubt === true ? { inDoubt: true } : {};
+        return { ...s, status: 'running', attempts: event.data.attempt, retryAt: undefined, ...doubt };
+      });
       break;
     case 'SagaStepSucceeded':
       step(event.data.step, (s) => ({
