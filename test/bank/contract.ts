@@ -312,7 +312,11 @@ export function bankContract(start: () => Promise<BankServer>) {
         );
         if (method === 'POST')
           expectProblem(await call(method, path(id), { as: 'reader', body }), 403, 'Forbidden');
-        else expect((await call(method, path(id), { as: 'reader' })).status).toBe(200);
+        else {
+          for (const role of ['reader', 'writer', 'admin'] as const) {
+            expect((await call(method, path(id), { as: role })).status).toBe(200);
+          }
+        }
       }
       expect(await head()).toBe(before);
     });
@@ -342,6 +346,37 @@ export function bankContract(start: () => Promise<BankServer>) {
           actors[role],
         ]);
       }
+    });
+  });
+
+  describe('operations', () => {
+    it('lets only admins rebuild the bank’s views; reads keep answering the same during and after', async () => {
+      const id = unique('rebuild');
+      await open(id);
+      const d = await move(id, 'deposits', 42);
+      const before = await read(id, `?minPosition=${d.body.position}`);
+      for (const role of ['reader', 'writer'] as const) {
+        expectProblem(
+          await call('POST', '/projections/bank-balances/rebuild', { as: role }),
+          403,
+          'Forbidden',
+        );
+      }
+      const started = await call('POST', '/projections/bank-balances/rebuild', { as: 'admin' });
+      expect(started.status).toBe(202);
+      expect((await read(id)).body).toEqual(before.body);
+      const deadline = Date.now() + 10_000;
+      let status: { rebuild?: unknown; status: string } | undefined;
+      do {
+        const list = await call('GET', '/projections', { as: 'reader' });
+        status = (list.body as unknown as { name: string; rebuild?: unknown; status: string }[]).find(
+          (p) => p.name === 'bank-balances',
+        );
+        if (status && !status.rebuild && status.status !== 'rebuilding') break;
+        await new Promise((r) => setTimeout(r, 50));
+      } while (Date.now() < deadline);
+      expect(status?.rebuild).toBeUndefined();
+      expect((await read(id, `?minPosition=${d.body.position}`)).body).toEqual(before.body);
     });
   });
 

@@ -94,6 +94,15 @@ describe('bank projections on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hindsight-bank-views-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('answer NotCaughtUp (503), not a failure, before the runner has made the views', async () => {
+    const store = createSqliteEventStore({ file: ':memory:' });
+    const { queries } = sqliteBankViews(store);
+    for (const query of [() => queries.account('a'), () => queries.accounts(undefined, 1)]) {
+      await expect(query()).rejects.toMatchObject({ status: 503, code: 'NotCaughtUp' });
+    }
+    await store.close();
+  });
+
   it('hold the fold of the log, live in small batches and after a rebuild (same alert ids)', async () => {
     const store = createSqliteEventStore({ file: join(dir, 'events.sqlite'), durability: 'normal' });
     const views = sqliteBankViews(store);
