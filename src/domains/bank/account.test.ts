@@ -136,6 +136,17 @@ describe('account transfer legs', () => {
   });
 
   it('refuses a refund with no matching debit', () => {
+    for (const transferId of ['constructor', '__proto__', 'toString']) {
+      spec
+        .given(funded)
+        .when({ type: 'RefundTransfer', data: { transferId, amount: 1 } })
+        .thenThrows('TransferMismatch');
+      const odd = { transferId, to: 'bob', amount: 1 };
+      spec
+        .given(funded)
+        .when({ type: 'DebitTransfer', data: odd })
+        .then({ type: 'TransferDebited', data: odd });
+    }
     spec
       .given(debited)
       .when({ type: 'RefundTransfer', data: { transferId: 't-1', amount: 59 } })

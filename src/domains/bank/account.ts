@@ -113,9 +113,13 @@ function requireFunds(state: AccountState, amount: number): void {
   }
 }
 
+// Own keys only: a transfer id such as "constructor" must not find Object.prototype's.
+const legsOf = (state: AccountState, transferId: string): TransferLegs | undefined =>
+  Object.hasOwn(state.transfers, transferId) ? state.transfers[transferId] : undefined;
+
 const leg = (state: AccountState, transferId: string, legs: TransferLegs): AccountState => ({
   ...state,
-  transfers: { ...state.transfers, [transferId]: { ...state.transfers[transferId], ...legs } },
+  transfers: { ...state.transfers, [transferId]: { ...legsOf(state, transferId), ...legs } },
 });
 
 /**
@@ -183,7 +187,7 @@ export const account: Decider<AccountCommand, AccountEvent, AccountState> = {
       case 'DebitTransfer': {
         const { transferId, to, amount } = command.data;
         checkTransferId(transferId);
-        const earlier = state.transfers[transferId]?.debited;
+        const earlier = legsOf(state, transferId)?.debited;
         if (earlier) {
           if (earlier.to === to && earlier.amount === amount) return [];
           throw new AccountError('TransferMismatch', `transfer ${transferId} was debited with other data`);
@@ -196,7 +200,7 @@ export const account: Decider<AccountCommand, AccountEvent, AccountState> = {
       case 'CreditTransfer': {
         const { transferId, from, amount } = command.data;
         checkTransferId(transferId);
-        const earlier = state.transfers[transferId]?.credited;
+        const earlier = legsOf(state, transferId)?.credited;
         if (earlier) {
           if (earlier.from === from && earlier.amount === amount) return [];
           throw new AccountError('TransferMismatch', `transfer ${transferId} was credited with other data`);
@@ -209,7 +213,7 @@ export const account: Decider<AccountCommand, AccountEvent, AccountState> = {
       case 'RefundTransfer': {
         const { transferId, amount } = command.data;
         if (state.status === 'none') throw new AccountError('AccountNotFound', 'no such account');
-        const legs = state.transfers[transferId];
+        const legs = legsOf(state, transferId);
         if (!legs?.debited || legs.debited.amount !== amount) {
           throw new AccountError(
             'TransferMismatch',
