@@ -23,5 +23,5 @@ export async function serviceFor(opened: OpenStore): Promise<ServiceDefinition> 
       ? sqliteBankViews(opened.store)
       : // Loaded only here, so a SQLite server never loads the pg driver.
         (await import('../domains/bank/postgres/queries.js')).postgresBankViews(opened.store);
-  return { modules: [bankRoutes(views.queries)], projections: views.projections };
+  return { modules: [bankRoutes(views)], projections: views.projections };
 }

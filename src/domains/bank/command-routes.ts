@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type EventStore, handleCommand } from 'hindsight';
+import { type EventStore, handleCommand, type SnapshotPolicy, type SnapshotStore } from 'hindsight';
 import type { RouteInput, Routes } from 'hindsight/server';
 import { z } from 'zod';
-import { type AccountCommand, account, accountStream } from './account.js';
+import { type AccountCommand, type AccountState, account, accountStream } from './account.js';
 import {
   accountIdSchema,
   accountParams,
@@ -30,6 +30,7 @@ const refusals = ['AccountNotFound', 'AccountClosed', 'WrongExpectedVersion'] as
 /** Runs an account command for the caller: their actor on the events, their `If-Match` and idempotency key. */
 async function runCommand(
   store: EventStore,
+  snapshots: SnapshotPolicy<AccountState>,
   accountId: string,
   command: AccountCommand,
   input: RouteInput<unknown, unknown, unknown>,
@@ -40,6 +41,7 @@ async function runCommand(
     return await handleCommand(store, accountStream(accountId), account, command, {
       expectedVersion: expectedVersion === 'any' ? undefined : expectedVersion,
       idempotencyKey: input.idempotencyKey,
+      snapshots,
       // The token's actor, always: nothing the client sends can change who is recorded.
       metadata: {
         actor: input.caller?.actor ?? 'anonymous',
@@ -67,7 +69,16 @@ const reply = (
  * @example
  * accountCommandRoutes(routes, store); // inside a RouteModule
  */
-export function accountCommandRoutes(routes: Routes, store: EventStore): void {
+export function accountCommandRoutes(routes: Routes, store: EventStore, snapshotStore: SnapshotStore): void {
+  // Shape 2: the state gained `transfers`; snapshots of shape 1 are ignored and replaced.
+  const snapshots: SnapshotPolicy<AccountState> = {
+    store: snapshotStore,
+    name: 'account',
+    shapeVersion: 2,
+    every: 100,
+  };
+  const run = (id: string, command: AccountCommand, input: RouteInput<unknown, unknown, unknown>) =>
+    runCommand(store, snapshots, id, command, input);
   routes.json({
     method: 'POST',
     path: '/accounts',
@@ -99,8 +110,7 @@ export function accountCommandRoutes(routes: Routes, store: EventStore): void {
         (idempotencyKey === undefined
           ? randomUUID()
           : createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 22));
-      const r = await runCommand(
-        store,
+      const r = await run(
         accountId,
         { type: 'OpenAccount', data: { owner: body.owner, currency: body.currency ?? 'EUR' } },
         input,
@@ -128,12 +138,7 @@ export function accountCommandRoutes(routes: Routes, store: EventStore): void {
       problems:
         type === 'Withdraw' ? [...refusals, 'InsufficientFunds'] : [...refusals, 'BalanceLimitExceeded'],
       handler: async (input) => {
-        const r = await runCommand(
-          store,
-          input.params.id,
-          { type, data: { amount: input.body.amount } },
-          input,
-        );
+        const r = await run(input.params.id, { type, data: { amount: input.body.amount } }, input);
         return reply(201, input.params.id, r);
       },
     });
@@ -148,7 +153,7 @@ export function accountCommandRoutes(routes: Routes, store: EventStore): void {
     responses: { 200: { description: 'Closed', schema: moved } },
     problems: [...refusals, 'AccountNotEmpty'],
     handler: async (input) => {
-      const r = await runCommand(store, input.params.id, { type: 'CloseAccount', data: {} }, input);
+      const r = await run(input.params.id, { type: 'CloseAccount', data: {} }, input);
       return reply(200, input.params.id, r);
     },
   });

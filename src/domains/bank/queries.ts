@@ -1,4 +1,4 @@
-import type { ProjectionDefinition } from 'hindsight';
+import type { ProjectionDefinition, SnapshotStore } from 'hindsight';
 import { problemOf } from 'hindsight/server';
 import type { Alert } from './projections/alerts.js';
 import type { BalanceRow } from './projections/balances.js';
@@ -31,10 +31,12 @@ export interface AlertCursor {
   alertId: string;
 }
 
-/** The bank on one kind of database: its projections, and the queries that read their views. */
+/** The bank on one kind of database: its projections, the queries that read their views, and its snapshots. */
 export interface BankViews {
   projections: readonly ProjectionDefinition[];
   queries: BankQueries;
+  /** Where account states are snapshotted (every 100 events), in the same database. */
+  snapshots: SnapshotStore;
 }
 
 /**

@@ -1,21 +1,22 @@
 import type { RouteModule } from 'hindsight/server';
 import { accountCommandRoutes } from './command-routes.js';
-import type { BankQueries } from './queries.js';
+import type { BankViews } from './queries.js';
 import { accountQueryRoutes } from './query-routes.js';
 
 /**
- * The bank's HTTP API (accounts, history, daily report, alerts) as a route module, reading its views through
- * `queries` (`sqliteBankViews(store).queries` or `postgresBankViews(store).queries`).
+ * The bank's HTTP API (accounts, history, daily report, alerts) as a route module: commands snapshot account
+ * states in `views.snapshots`, reads go through `views.queries` (`sqliteBankViews(store)` or
+ * `postgresBankViews(store)` make both).
  *
  * @example
- * const { projections, queries } = sqliteBankViews(store);
- * const runner = createSqliteProjectionRunner(store, projections);
+ * const views = sqliteBankViews(store);
+ * const runner = createSqliteProjectionRunner(store, views.projections);
  * await runner.start();
- * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(queries)] });
+ * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(views)] });
  */
-export function bankRoutes(queries: BankQueries): RouteModule {
+export function bankRoutes(views: Pick<BankViews, 'queries' | 'snapshots'>): RouteModule {
   return (routes, { store, runner }) => {
-    accountCommandRoutes(routes, store);
-    accountQueryRoutes(routes, queries, runner);
+    accountCommandRoutes(routes, store, views.snapshots);
+    accountQueryRoutes(routes, views.queries, runner);
   };
 }

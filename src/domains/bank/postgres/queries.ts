@@ -1,4 +1,4 @@
-import type { PostgresEventStore } from 'hindsight/postgres';
+import { createPostgresSnapshotStore, type PostgresEventStore } from 'hindsight/postgres';
 import { type BankQueries, type BankViews, untilViewsExist, type ViewTables } from '../queries.js';
 import { alertColumns, alertRow, postgresAlerts } from './alerts.js';
 import { balanceColumns, balanceRow, postgresBalances } from './balances.js';
@@ -9,9 +9,9 @@ import { historyColumns, historyRow, postgresHistory } from './history.js';
  * The bank's projections in a PostgreSQL store's schema, and the queries on their views.
  *
  * @example
- * const { projections, queries } = postgresBankViews(store);
- * const runner = createPostgresProjectionRunner(store, projections);
- * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(queries)] });
+ * const views = postgresBankViews(store);
+ * const runner = createPostgresProjectionRunner(store, views.projections);
+ * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(views)] });
  */
 export function postgresBankViews(store: PostgresEventStore): BankViews {
   const schema = `"${store.schema.replace(/"/g, '""')}"`;
@@ -61,6 +61,7 @@ export function postgresBankViews(store: PostgresEventStore): BankViews {
   };
   return {
     projections: [postgresBalances, postgresHistory, postgresDaily, postgresAlerts],
+    snapshots: createPostgresSnapshotStore(store),
     // 42P01: undefined_table, before the runner has made the views.
     queries: untilViewsExist(queries, (e) => (e as { code?: unknown } | null)?.code === '42P01'),
   };

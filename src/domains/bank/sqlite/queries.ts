@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SqliteEventStore } from 'hindsight/sqlite';
+import { createSqliteSnapshotStore, type SqliteEventStore } from 'hindsight/sqlite';
 import { type BankQueries, type BankViews, untilViewsExist, type ViewTables } from '../queries.js';
 import { type AlertRecord, alertRow, sqliteAlerts } from './alerts.js';
 import { type BalanceRecord, balanceRow, sqliteBalances } from './balances.js';
@@ -10,9 +10,9 @@ import { type HistoryRecord, historyRow, sqliteHistory } from './history.js';
  * The bank's projections in a SQLite store's file, and the queries on their views.
  *
  * @example
- * const { projections, queries } = sqliteBankViews(store);
- * const runner = createSqliteProjectionRunner(store, projections);
- * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(queries)] });
+ * const views = sqliteBankViews(store);
+ * const runner = createSqliteProjectionRunner(store, views.projections);
+ * const app = await buildServer({ store, tokens, runner, modules: [bankRoutes(views)] });
  */
 export function sqliteBankViews(store: SqliteEventStore): BankViews {
   const db = store.database;
@@ -74,6 +74,7 @@ export function sqliteBankViews(store: SqliteEventStore): BankViews {
   };
   return {
     projections: [sqliteBalances, sqliteHistory, sqliteDaily, sqliteAlerts],
+    snapshots: createSqliteSnapshotStore(store),
     // A temporary copy's tables exist while it is queried; only the live views can be missing.
     queries: untilViewsExist(queries, (e) => /no such table/.test(String(e))),
   };
