@@ -422,6 +422,9 @@ export function bankContract(start: () => Promise<BankServer>) {
         404,
         'AccountNotFound',
       );
+      const ahead = await read(id, '?atPosition=999999999');
+      expect(ahead.body).toMatchObject({ balance: 150, version: 3 });
+      expect(Number(ahead.headers.get('x-hindsight-position'))).toBeLessThan(999999999);
       expectProblem(await read(id, '?asOf=2001-01-01T00:00:00Z'), 404, 'AccountNotFound');
       expect((await read(id)).body).toMatchObject({ balance: 150, version: 3 });
     });

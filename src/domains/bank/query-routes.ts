@@ -1,4 +1,4 @@
-import type { AsOf, ProjectionRunner } from 'hindsight';
+import type { AsOf, EventStore, ProjectionRunner } from 'hindsight';
 import { problemOf, type Routes } from 'hindsight/server';
 import { z } from 'zod';
 import { accountParams, freshness, pageLimit, problems, queryInteger, viewPosition } from './http.js';
@@ -81,12 +81,12 @@ const positionHeader = (position: number) => ({ 'x-hindsight-position': String(p
  * The bank's reads, each from its projection: accounts, an account's history, daily activity, alerts.
  *
  * @example
- * accountQueryRoutes(routes, queries, runner); // inside a RouteModule
+ * accountQueryRoutes(routes, queries, { store, runner }); // inside a RouteModule
  */
 export function accountQueryRoutes(
   routes: Routes,
   queries: BankQueries,
-  runner: ProjectionRunner | undefined,
+  { store, runner }: { store: EventStore; runner: ProjectionRunner | undefined },
 ): void {
   routes.json({
     method: 'GET',
@@ -130,11 +130,13 @@ export function accountQueryRoutes(
           });
         }
         if (!runner) throw problemOf('NotCaughtUp', 'this server runs no projections');
+        // Read first: the copy holds at least the log up to here (and up to atPosition).
+        const head = await store.headPosition();
         const past = await runner.buildAsOf(balancesInfo.name, asOf);
         try {
           const row = await queries.account(params.id, past.view as ViewTables);
           if (!row) throw problems.notFound(params.id);
-          const position = query.atPosition ?? past.position;
+          const position = query.atPosition === undefined ? past.position : Math.min(query.atPosition, head);
           return {
             status: 200,
             body: accountJson(row),

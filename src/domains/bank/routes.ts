@@ -17,6 +17,6 @@ import { accountQueryRoutes } from './query-routes.js';
 export function bankRoutes(views: Pick<BankViews, 'queries' | 'snapshots'>): RouteModule {
   return (routes, { store, runner }) => {
     accountCommandRoutes(routes, store, views.snapshots);
-    accountQueryRoutes(routes, views.queries, runner);
+    accountQueryRoutes(routes, views.queries, { store, runner });
   };
 }
