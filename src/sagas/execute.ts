@@ -68,6 +68,8 @@ export async function runSaga<Input>(
     }
   };
 
+  /** A step whose start was recorded with the outcome before it. */
+  let begun: { step: number; attempt: number } | undefined;
   while (!signal.aborted) {
     const action = nextSagaAction(definition, state, Date.now());
     switch (action.kind) {
@@ -95,8 +97,13 @@ export async function runSaga<Input>(
         break;
       case 'run': {
         const step = definition.steps[action.step] as SagaStep<Input>;
-        const { attempt } = action;
-        if (!(await record([{ type: 'SagaStepStarted', data: { step: step.name, attempt } }]))) break;
+        // Its start may already be recorded, with the outcome of the step before (the state then shows that try
+        // as running, and the action asks for the one after it).
+        const already = begun?.step === action.step ? begun : undefined;
+        begun = undefined;
+        const attempt = already ? already.attempt : action.attempt;
+        if (!already && !(await record([{ type: 'SagaStepStarted', data: { step: step.name, attempt } }])))
+          break;
         const outcome = await tryOnce(step.timeoutMs, signal, (stepSignal) =>
           step.action(contextOf(definition, state, step.name, attempt, stepSignal, metadataOf())),
         );
@@ -105,10 +112,17 @@ export async function runSaga<Input>(
           s.steps[action.step]?.status === 'running' && s.steps[action.step]?.attempts === attempt;
         if (outcome.kind === 'ok') {
           const result = outcome.value === undefined ? {} : { result: outcome.value };
-          await recordOutcome(
-            [{ type: 'SagaStepSucceeded', data: { step: step.name, attempt, ...result } }],
-            open,
-          );
+          const succeeded: SagaEvent = {
+            type: 'SagaStepSucceeded',
+            data: { step: step.name, attempt, ...result },
+          };
+          // What comes next (the next step's start, or the end) goes in the same append: one commit, not two.
+          const next = followUp(definition, state, succeeded);
+          if (await record(next ? [succeeded, next.event] : [succeeded])) {
+            begun = next?.begun;
+          } else if (open(state)) {
+            await recordOutcome([succeeded], open);
+          }
           break;
         }
         const roundStart = state.steps[action.step]?.roundStart ?? 0;
@@ -176,6 +190,31 @@ export async function runSaga<Input>(
     }
   }
   return state;
+}
+
+/** The event that follows a step's success at once, when there is one: the next step's start, or the end. */
+function followUp<Input>(
+  definition: SagaDefinition<Input>,
+  state: SagaState,
+  succeeded: SagaEvent,
+): { event: SagaEvent; begun?: { step: number; attempt: number } } | undefined {
+  const preview = evolveSaga(state, {
+    id: '',
+    type: succeeded.type,
+    data: succeeded.data,
+    metadata: {},
+    streamVersion: state.version + 1,
+    position: 0,
+    recordedAt: new Date(),
+  });
+  const next = nextSagaAction(definition, preview, Date.now());
+  if (next.kind === 'finish') return { event: finishEvent(next.outcome, preview) };
+  if (next.kind !== 'run') return undefined;
+  const step = definition.steps[next.step] as SagaStep<Input>;
+  return {
+    event: { type: 'SagaStepStarted', data: { step: step.name, attempt: next.attempt } },
+    begun: { step: next.step, attempt: next.attempt },
+  };
 }
 
 function finishEvent(outcome: 'completed' | 'compensated' | 'failed', state: SagaState): SagaEvent {

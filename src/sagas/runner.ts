@@ -87,6 +87,9 @@ interface Kind {
 
 const checkpointType = 'SagaCheckpoint';
 
+const ended = (state: SagaState) =>
+  state.status === 'completed' || state.status === 'compensated' || state.status === 'failed';
+
 /** Runs sagas of the given kinds against a store. */
 export function createSagaRunner(
   store: EventStore,
@@ -113,9 +116,9 @@ export function createSagaRunner(
       executions: new Set(),
     });
   }
-  const waiters = new Map<string, Set<() => void>>();
-  const notify = (kind: string, sagaId: string) => {
-    for (const wake of waiters.get(`${kind}\u0000${sagaId}`) ?? []) wake();
+  const waiters = new Map<string, Set<(state: SagaState) => void>>();
+  const notify = (kind: string, sagaId: string, state: SagaState) => {
+    for (const wake of waiters.get(`${kind}\u0000${sagaId}`) ?? []) wake(state);
   };
   let controller = new AbortController();
   let loops: Promise<void>[] = [];
@@ -150,11 +153,14 @@ export function createSagaRunner(
             onWake: (wake) => {
               entry.wake = wake;
             },
-            onRecord: () => notify(kind.definition.name, sagaId),
+            onRecord: (state) => {
+              if (state.status === 'stuck') kind.stuck.add(sagaId);
+              notify(kind.definition.name, sagaId, state);
+            },
           });
           if (state.status === 'stuck') kind.stuck.add(sagaId);
           else kind.stuck.delete(sagaId);
-          if (state.status === 'completed' || state.status === 'compensated' || state.status === 'failed') {
+          if (ended(state)) {
             // Ended before the log reader reached its start: the reader must not start it again.
             const start = kind.active.get(sagaId);
             if (start !== undefined && start > kind.position) kind.ended.add(sagaId);
@@ -332,26 +338,31 @@ export function createSagaRunner(
     },
 
     async waitFor(saga, sagaId, waitOptions = {}) {
-      kindOf(saga);
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? 30_000);
+      const kind = kindOf(saga);
+      const timeoutMs = waitOptions.timeoutMs ?? 30_000;
+      const deadline = Date.now() + timeoutMs;
       const key = `${saga}\u0000${sagaId}`;
       const stop = new AbortController();
       let wake: (() => void) | undefined;
-      const listener = () => wake?.();
+      let latest: SagaState | undefined;
+      // This runner's own runs hand over each new state; a saga run by another process is read again on
+      // every append this store hears of, and every 200 ms in any case.
+      const listener = (state?: SagaState) => {
+        latest = state;
+        wake?.();
+      };
       const set = waiters.get(key) ?? new Set();
       set.add(listener);
       waiters.set(key, set);
-      const unsubscribe = store.onAppend(listener);
+      const unsubscribe = kind.state === 'running' ? () => {} : store.onAppend(() => listener());
       try {
         for (;;) {
-          const state = await loadSaga(store, saga, sagaId);
-          if (['completed', 'compensated', 'failed', 'stuck'].includes(state.status)) return state;
+          const state = latest ?? (await loadSaga(store, saga, sagaId));
+          latest = undefined;
+          if (ended(state) || state.status === 'stuck') return state;
           const left = deadline - Date.now();
-          if (left <= 0) {
-            throw new Error(
-              `saga ${saga} ${sagaId} is still ${state.status} after ${waitOptions.timeoutMs ?? 30_000} ms`,
-            );
-          }
+          if (left <= 0)
+            throw new Error(`saga ${saga} ${sagaId} is still ${state.status} after ${timeoutMs} ms`);
           await sleep(Math.min(left, 200), stop.signal, (w) => {
             wake = w;
           });
