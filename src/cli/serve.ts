@@ -43,6 +43,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
           service.projections,
         );
   await runner.start();
+  await service.sagas.start();
   const app = await buildServer({
     store: opened.store,
     tokens: tokens.tokens,
@@ -60,8 +61,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing connections, stopping projections, closing the store`);
+    console.log(`${signal}: closing connections, stopping sagas and projections, closing the store`);
     await app.close();
+    await service.sagas.stop();
     await runner.stop();
     await opened.store.close();
     claim?.release();

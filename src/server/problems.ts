@@ -28,7 +28,8 @@ export type BankErrorCode =
   | 'AccountClosed'
   | 'AccountNotEmpty'
   | 'BalanceLimitExceeded'
-  | 'TransferMismatch';
+  | 'TransferMismatch'
+  | 'TransferNotFound';
 
 /** Every `code` a problem+json answer can carry. */
 export type ProblemCode = ErrorCode | HttpErrorCode | BankErrorCode;
@@ -77,6 +78,7 @@ export const statusByCode: Record<ProblemCode, number> = {
   BalanceLimitExceeded: 422,
   // A transfer leg repeated with other data than the first time, or a refund with no matching debit.
   TransferMismatch: 409,
+  TransferNotFound: 404,
 };
 
 /** An RFC 9457 problem document, with Hindsight's string `code` and any facts that help act on it. */

@@ -601,6 +601,132 @@ export function bankContract(start: () => Promise<BankServer>) {
     });
   });
 
+  describe('transfers', () => {
+    const settle = async (transferId: string) => {
+      for (let i = 0; i < 400; i++) {
+        const res = await call('GET', `/transfers/${transferId}`, { as: 'reader' });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        if (res.body.status !== 'pending') return res.body;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`transfer ${transferId} still pending`);
+    };
+    const transfer = (body: Record<string, unknown>, as: Role = 'writer', headers = {}) =>
+      call('POST', '/transfers', { as, body, headers });
+
+    it('moves money as a saga: 202 at once, then completed, with both legs in the balances and histories', async () => {
+      const [a, b] = [unique('ta'), unique('tb')];
+      await open(a);
+      await open(b);
+      await move(a, 'deposits', 1000);
+      const res = await transfer({ from: a, to: b, amount: 300 });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body).toEqual({ transferId: expect.any(String), position: expect.any(Number) });
+      const done = await settle(res.body.transferId);
+      expect(done).toMatchObject({
+        transferId: res.body.transferId,
+        from: a,
+        to: b,
+        amount: 300,
+        status: 'completed',
+      });
+      expect(done.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+        ['debit', 'succeeded'],
+        ['credit', 'succeeded'],
+      ]);
+      const end = await head();
+      expect((await read(a, `?minPosition=${end}`)).body.balance).toBe(700);
+      expect((await read(b, `?minPosition=${end}`)).body.balance).toBe(300);
+      const history = await call('GET', `/accounts/${b}/history?minPosition=${end}`, { as: 'reader' });
+      expect(history.body.items.at(-1)).toMatchObject({
+        type: 'TransferCredited',
+        amount: 300,
+        balanceAfter: 300,
+        actor: actors.writer,
+      });
+    });
+
+    it('ends failed when the source cannot pay, and compensated (refunded) when the target refuses the credit', async () => {
+      const [a, b, closed] = [unique('tf'), unique('tg'), unique('tc')];
+      await open(a);
+      await open(b);
+      await open(closed);
+      expect((await call('POST', `/accounts/${closed}/close`)).status).toBe(200);
+      await move(a, 'deposits', 100);
+      const poor = await settle((await transfer({ from: a, to: b, amount: 500 })).body.transferId);
+      expect(poor).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^debit failed: InsufficientFunds/),
+      });
+      const refused = await settle((await transfer({ from: a, to: closed, amount: 60 })).body.transferId);
+      expect(refused).toMatchObject({
+        status: 'compensated',
+        reason: expect.stringMatching(/^credit failed: AccountClosed/),
+      });
+      expect(refused.steps.map((s: { status: string }) => s.status)).toEqual(['compensated', 'failed']);
+      const end = await head();
+      expect((await read(a, `?minPosition=${end}`)).body.balance).toBe(100);
+      expect((await read(closed, `?minPosition=${end}`)).body.balance).toBe(0);
+    });
+
+    it('refuses bad transfers clearly, is idempotent by transferId, and needs a writer', async () => {
+      const [a, b] = [unique('ti'), unique('tj')];
+      await open(a);
+      await open(b);
+      expectProblem(await transfer({ from: a, to: a, amount: 5 }), 400, 'InvalidInput', 'to');
+      expectProblem(await transfer({ from: a, to: b, amount: 0 }), 400, 'InvalidInput', 'amount');
+      expectProblem(await transfer({ from: a, to: b, amount: 1.5 }), 400, 'InvalidInput', 'amount');
+      expectProblem(await transfer({ from: a, amount: 5 }), 400, 'InvalidInput', 'to');
+      expectProblem(await transfer({ from: a, to: b, amount: 5, extra: 1 }), 400, 'InvalidInput');
+      expectProblem(await transfer({ from: a, to: b, amount: 5 }, 'reader'), 403, 'Forbidden');
+      expectProblem(await call('GET', '/transfers/nope', { as: 'reader' }), 404, 'TransferNotFound');
+      const id = unique('t');
+      const first = await transfer({ transferId: id, from: a, to: b, amount: 5 });
+      const again = await transfer({ transferId: id, from: a, to: b, amount: 5 });
+      expect(again.status).toBe(202);
+      expect(again.body).toEqual(first.body);
+      expectProblem(await transfer({ transferId: id, from: a, to: b, amount: 6 }), 409, 'SagaExists');
+      expect((await settle(id)).status).toBe('failed'); // a had nothing
+    });
+
+    it('conserves money under concurrent transfers, deposits and withdrawals; every transfer ends', async () => {
+      const prefix = unique('tm');
+      const ids = Array.from({ length: 5 }, (_, i) => `${prefix}-${i}`);
+      for (const id of ids) await open(id);
+      let deposited = 0;
+      let withdrawn = 0;
+      const started: string[] = [];
+      const client = async (n: number) => {
+        for (let i = 0; i < 12; i++) {
+          const from = ids[(n + i) % ids.length] as string;
+          const to = ids[(n + i * 3 + 1) % ids.length] as string;
+          const amount = 1 + Math.floor(Math.random() * 500);
+          const roll = Math.random();
+          if (roll < 0.3) {
+            if ((await move(from, 'deposits', amount)).status === 201) deposited += amount;
+          } else if (roll < 0.45) {
+            if ((await move(from, 'withdrawals', amount)).status === 201) withdrawn += amount;
+          } else if (from !== to) {
+            const res = await transfer({ from, to, amount });
+            expect(res.status).toBe(202);
+            started.push(res.body.transferId);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, n) => client(n)));
+      const ends = await Promise.all(started.map((id) => settle(id)));
+      for (const end of ends) expect(['completed', 'failed', 'compensated']).toContain(end.status);
+      const end = await head();
+      let sum = 0;
+      for (const id of ids) {
+        const got = await read(id, `?minPosition=${end}`);
+        expect(got.body.balance).toBeGreaterThanOrEqual(0);
+        sum += got.body.balance;
+      }
+      expect(sum).toBe(deposited - withdrawn);
+    });
+  });
+
   async function countMoves(prefix: string): Promise<number> {
     let n = 0;
     let from: number | null = 1;

@@ -63,6 +63,12 @@ const reply = (
   headers: { etag: `"${r.streamVersion}"`, 'x-hindsight-position': String(r.position) },
 });
 
+/** How account states are snapshotted, by the HTTP commands and the transfer saga alike. */
+export function accountSnapshots(store: SnapshotStore): SnapshotPolicy<AccountState> {
+  // Shape 2: the state gained `transfers`; snapshots of shape 1 are ignored and replaced.
+  return { store, name: 'account', shapeVersion: 2, every: 100 };
+}
+
 /**
  * The account commands: open, deposit, withdraw, close (writers).
  *
@@ -70,13 +76,7 @@ const reply = (
  * accountCommandRoutes(routes, store); // inside a RouteModule
  */
 export function accountCommandRoutes(routes: Routes, store: EventStore, snapshotStore: SnapshotStore): void {
-  // Shape 2: the state gained `transfers`; snapshots of shape 1 are ignored and replaced.
-  const snapshots: SnapshotPolicy<AccountState> = {
-    store: snapshotStore,
-    name: 'account',
-    shapeVersion: 2,
-    every: 100,
-  };
+  const snapshots = accountSnapshots(snapshotStore);
   const run = (id: string, command: AccountCommand, input: RouteInput<unknown, unknown, unknown>) =>
     runCommand(store, snapshots, id, command, input);
   routes.json({

@@ -1,5 +1,12 @@
-import { defineSaga, type EventStore, handleCommand, type SagaDefinition, type SagaState } from 'hindsight';
-import { AccountError, account, accountStream } from './account.js';
+import {
+  defineSaga,
+  type EventStore,
+  handleCommand,
+  type SagaDefinition,
+  type SagaState,
+  type SnapshotPolicy,
+} from 'hindsight';
+import { AccountError, type AccountState, account, accountStream } from './account.js';
 
 /** A transfer of `amount` minor units from one account to another. */
 export interface TransferInput {
@@ -30,7 +37,11 @@ const refusal = (error: unknown) => !(error instanceof AccountError);
  * await runner.start();
  * await runner.startSaga(transferSaga(store), 't-1', { transferId: 't-1', from: 'ada', to: 'bo', amount: 500 });
  */
-export function transferSaga(store: EventStore): SagaDefinition<TransferInput> {
+export function transferSaga(
+  store: EventStore,
+  options: { snapshots?: SnapshotPolicy<AccountState> } = {},
+): SagaDefinition<TransferInput> {
+  const { snapshots } = options;
   return defineSaga<TransferInput>({
     name: 'transfer',
     describe: (t) => `transfer ${t.amount} from ${t.from} to ${t.to}`,
@@ -46,7 +57,7 @@ export function transferSaga(store: EventStore): SagaDefinition<TransferInput> {
             accountStream(input.from),
             account,
             { type: 'DebitTransfer', data: { transferId, to, amount } },
-            { idempotencyKey, metadata },
+            { idempotencyKey, metadata, snapshots },
           );
           return { position: result.position };
         },
@@ -57,7 +68,7 @@ export function transferSaga(store: EventStore): SagaDefinition<TransferInput> {
             accountStream(input.from),
             account,
             { type: 'RefundTransfer', data: { transferId, amount } },
-            { idempotencyKey, metadata },
+            { idempotencyKey, metadata, snapshots },
           );
         },
       },
@@ -72,7 +83,7 @@ export function transferSaga(store: EventStore): SagaDefinition<TransferInput> {
             accountStream(input.to),
             account,
             { type: 'CreditTransfer', data: { transferId, from, amount } },
-            { idempotencyKey, metadata },
+            { idempotencyKey, metadata, snapshots },
           );
           return { position: result.position };
         },
