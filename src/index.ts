@@ -60,6 +60,7 @@ export {
   type TemporaryView,
 } from './projections/runner.js';
 export type { ProjectionState, ProjectionStatus } from './projections/status.js';
+export * from './sagas/index.js';
 export type { RegistryOptions } from './schema/check-append.js';
 export {
   defineEvent,
@@ -74,7 +75,6 @@ export {
   type RegisteredRecordedEvent,
   type RegisteredType,
 } from './schema/registry.js';
-export * from './sagas/index.js';
 export { upcast } from './schema/upcast.js';
 export { withRegistry } from './schema/with-registry.js';
 export { createMemorySnapshotStore } from './snapshots/memory.js';

@@ -2,7 +2,12 @@
 // one runs each kind of saga at a time; when its owner dies, the other takes over and finishes every saga.
 import { createPostgresEventStore, type PostgresEventStore, postgresOwnership } from 'hindsight/postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { auditOrders, createOrderWorkflow, type OrderWorkflow, seededRandom } from '../../src/domains/orders/index.js';
+import {
+  auditOrders,
+  createOrderWorkflow,
+  type OrderWorkflow,
+  seededRandom,
+} from '../../src/domains/orders/index.js';
 import { databaseUrl, describePostgres, dropSchema, uniqueSchema } from '../support/postgres.js';
 
 describePostgres('sagas on PostgreSQL', () => {
@@ -65,7 +70,9 @@ describePostgres('sagas on PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 150));
     await a.close();
     const diedAt = Date.now();
-    const states = await Promise.all(ids.map((id) => second.runner.waitFor('fulfilment', id, { timeoutMs: 60_000 })));
+    const states = await Promise.all(
+      ids.map((id) => second.runner.waitFor('fulfilment', id, { timeoutMs: 60_000 })),
+    );
     expect(second.runner.status().find((s) => s.saga === 'fulfilment')?.state).toBe('running');
     expect(Date.now() - diedAt).toBeLessThan(60_000);
     expect(states.every((s) => s.status === 'completed' || s.status === 'compensated')).toBe(true);
