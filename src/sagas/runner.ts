@@ -213,9 +213,12 @@ export function createSagaRunner(
       signal,
       pollIntervalMs: options.pollIntervalMs,
     });
+    // Only sagas of this kind move the checkpoint: its own events must not keep it writing while idle.
+    let moved = false;
     for await (const batch of subscription) {
       for (const event of batch.events) {
         if (event.streamId.startsWith(prefix)) {
+          moved = true;
           onSagaEvent(kind, event.streamId.slice(prefix.length), event);
         }
         for (const trigger of triggers) {
@@ -224,6 +227,7 @@ export function createSagaRunner(
             continue;
           const started = trigger.start(event);
           if (!started) continue;
+          moved = true;
           await startSaga(store, definition, started.sagaId, started.input, {
             ...(event.metadata.actor === undefined ? {} : { actor: event.metadata.actor }),
             correlationId: event.metadata.correlationId ?? event.id,
@@ -232,13 +236,15 @@ export function createSagaRunner(
         }
       }
       kind.position = batch.position;
-      if (Date.now() - lastCheckpointAt >= checkpointEveryMs) {
-        const low = Math.min(batch.position, ...[...kind.active.values()].map((p) => p - 1));
+      if (moved && Date.now() - lastCheckpointAt >= checkpointEveryMs) {
+        let low = batch.position;
+        for (const start of kind.active.values()) low = Math.min(low, start - 1);
         if (low > checkpoint) {
           await store.appendToStream(checkpointStream, [{ type: checkpointType, data: { position: low } }]);
           checkpoint = low;
         }
         lastCheckpointAt = Date.now();
+        moved = false;
       }
     }
   };

@@ -422,6 +422,25 @@ describe('saga runner (SQLite)', () => {
     expect(effects.calls).toEqual(['saga:triggered:order-1:a', 'saga:triggered:order-2:a']);
   });
 
+  it('records how far back to look after a restart, and writes nothing more while idle', async () => {
+    const effects = new Effects();
+    const saga = defineSaga<Input>({ name: 'idle', steps: [step(effects, 'a')] });
+    const runner = await run([saga]);
+    for (let i = 0; i < 5; i++) await runner.startSaga(saga, `s${i}`, { amount: i });
+    for (let i = 0; i < 5; i++) await runner.waitFor('idle', `s${i}`);
+    const checkpoints = async () => {
+      const positions: number[] = [];
+      for await (const e of store.readStream('saga-checkpoint:idle'))
+        positions.push((e.data as { position: number }).position);
+      return positions;
+    };
+    await new Promise((r) => setTimeout(r, 150));
+    const before = await checkpoints();
+    expect(before.length).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await checkpoints()).toEqual(before);
+  });
+
   it('refuses a saga definition with a bad or repeated step name', () => {
     expect(() => defineSaga({ name: 'x y', steps: [] })).toThrow(/must match/);
     expect(() =>
