@@ -5,8 +5,8 @@ import type { PreparedAppend } from '../store/prepare-append.js';
 import { toSafeInteger } from '../store/safe-integer.js';
 import { conflictOf, overflowOf } from './database-errors.js';
 import { streamLockKey } from './locks.js';
-import { duplicateId, type InsertRows, planAppend, type StreamState } from './plan.js';
-import { statement, unpreparedStatement } from './statement.js';
+import { duplicateId, planAppend } from './plan.js';
+import { statement } from './statement.js';
 
 /**
  * Test-only hooks into an append's transaction.
@@ -24,7 +24,7 @@ export interface PostgresStoreHooks {
 
 type StateRow = [
   id: string | null,
-  streamId: string,
+  streamId: string | null,
   version: string | null,
   position: string | null,
   type: string | null,
@@ -35,13 +35,16 @@ type StateRow = [
 // store; retrying reads the version it wrote. The bound is there so that a bug can never spin.
 const maxAttempts = 3;
 
+const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
+
 /**
- * The statements of an append, in one transaction on one pooled connection: lock the streams; read their
- * versions and any stored ids; decide; take positions and insert in one statement; commit.
+ * An append is one statement, `append_events` (schema.ts): it locks the streams, reads their versions and any
+ * stored ids, and writes only when the rules of plan.ts would; it runs as its own transaction, so the whole
+ * append is one round trip and no lock is held while the client decides. What it read comes back either way,
+ * and plan.ts turns it into the result or the caller's error.
  */
 export class PostgresAppender {
-  private readonly readState: string;
-  private readonly insert: string;
+  private readonly append1: string;
   private readonly version: string;
 
   constructor(
@@ -50,24 +53,8 @@ export class PostgresAppender {
     s: string,
     private readonly hooks: PostgresStoreHooks = {},
   ) {
-    this.readState = `
-      SELECT NULL, w.stream_id,
-        (SELECT max(e.stream_version) FROM ${s}.events e WHERE e.stream_id = w.stream_id)::text, NULL, NULL, NULL
-      FROM unnest($1::text[]) AS w(stream_id)
-      UNION ALL
-      SELECT id, stream_id, stream_version::text, position::text, type, data::text
-      FROM ${s}.events WHERE id = ANY($2::text[])`;
-    this.insert = `
-      WITH taken AS MATERIALIZED (SELECT * FROM ${s}.take_positions(cardinality($1::text[]))),
-      stored AS (
-        INSERT INTO ${s}.events (position, transaction_id, recorded_at,
-          id, stream_id, stream_version, type, schema_version, data, metadata)
-        SELECT taken.last_position - cardinality($1::text[]) + e.n, taken.transaction_id, taken.taken_at,
-          e.id, e.stream_id, e.stream_version, e.type, e.schema_version, e.data::json, e.metadata::json
-        FROM taken, unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::int4[], $6::text[], $7::text[])
-          WITH ORDINALITY AS e(id, stream_id, stream_version, type, schema_version, data, metadata, n)
-      )
-      SELECT last_position::text FROM taken`;
+    this.append1 = `SELECT * FROM ${s}.append_events($1::bigint[], $2::text[], $3::bigint[], $4::int4[],
+      $5::text[], $6::int4[], $7::int4[], $8::text[], $9::int4[], $10::text[], $11::text[], $12::boolean)`;
     this.version = `SELECT max(stream_version)::text FROM ${s}.events WHERE stream_id = $1`;
   }
 
@@ -96,68 +83,120 @@ export class PostgresAppender {
     return version == null ? 0 : toSafeInteger(version, `stream ${streamId} version`);
   }
 
-  // With a pipelining connection (the store's own pool), BEGIN, the locks and the read go out together, and so do
-  // the insert and COMMIT: two round trips per append. Otherwise each waits for the one before it.
   private async attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
+    const query = statement(this.append1, this.values(appends, announce));
+    if (this.hooks.beforeCommit === undefined) {
+      const client = await this.pool.connect();
+      let failed: Error | undefined;
+      try {
+        // A failed statement has rolled back its own transaction; the connection is not reused all the same.
+        const result = await sendTogether(client, () => client.query<StateRow>(query)).catch((e: Error) => {
+          failed = e;
+          throw e;
+        });
+        return decide(appends, result.rows);
+      } finally {
+        client.release(failed);
+      }
+    }
+    // Tests hold the transaction open after the write: the same statement inside BEGIN ... COMMIT.
     const client = await this.pool.connect();
-    const pipelined = (client as { pipeline?: boolean }).pipeline === true;
     let broken: Error | undefined;
     try {
-      const locked = client.query(this.lockStatement(appends, announce));
-      if (!pipelined) await locked;
-      const state = await both(locked, this.read(client, appends));
-      const plan = planAppend(appends, state);
-      if (plan.kind === 'retry') {
-        await client.query('ROLLBACK');
-        return plan.results;
-      }
-      const holdOpen = this.hooks.beforeCommit !== undefined;
-      const written = this.write(client, plan.rows).catch((error: Error) => {
-        // The statement holds a session lock for a moment; a connection that failed inside it is not reused.
-        broken = error;
-        throw error;
-      });
-      if (pipelined && !holdOpen) {
-        // A failed insert aborts the transaction, and PostgreSQL answers the COMMIT behind it with a rollback.
-        const last = await both(client.query('COMMIT'), written);
-        return plan.results(last);
-      }
-      const results = plan.results(await written);
-      await this.hooks.beforeCommit?.(plan.streamIds);
+      await client.query('BEGIN');
+      const results = decide(appends, (await client.query<StateRow>(query)).rows);
+      await this.hooks.beforeCommit(appends.map((a) => a.streamId));
       await client.query('COMMIT');
       return results;
     } catch (error) {
-      if (!broken) {
-        await client.query('ROLLBACK').catch((e: Error) => {
-          broken = e;
-        });
-      }
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
       throw error;
     } finally {
       client.release(broken);
     }
   }
 
-  // One global order (by key), so two multi-stream appends never wait for each other in a cycle. The keys are
-  // integers computed here, so they are safe to write into the statement.
-  private lockStatement(appends: readonly PreparedAppend[], announce: boolean): string {
+  // One global order of stream locks (by key), so two multi-stream appends never wait for each other in a cycle.
+  private values(appends: readonly PreparedAppend[], announce: boolean): unknown[] {
     const keys = [...new Set(appends.map((a) => streamLockKey(this.schema, a.streamId)))];
     keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const quiet = announce ? '' : "SET LOCAL hindsight.announce = 'off'; ";
-    return `BEGIN; ${quiet}${keys.map((k) => `SELECT pg_advisory_xact_lock(${k});`).join(' ')}`;
+    const streamIds: string[] = [];
+    const expected: number[] = [];
+    const counts: number[] = [];
+    const ids: string[] = [];
+    const indexes: number[] = [];
+    const offsets: number[] = [];
+    const types: string[] = [];
+    const schemaVersions: number[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    appends.forEach(({ streamId, events, expectedVersion }, i) => {
+      streamIds.push(streamId);
+      expected.push(typeof expectedVersion === 'number' ? expectedVersion : expectedCodes[expectedVersion]);
+      counts.push(events.length);
+      events.forEach((e, j) => {
+        ids.push(e.id);
+        indexes.push(i + 1);
+        offsets.push(j + 1);
+        types.push(e.type);
+        schemaVersions.push(e.schemaVersion);
+        data.push(e.data);
+        metadata.push(e.metadata);
+      });
+    });
+    return [
+      keys,
+      streamIds,
+      expected,
+      counts,
+      ids,
+      indexes,
+      offsets,
+      types,
+      schemaVersions,
+      data,
+      metadata,
+      announce,
+    ];
   }
+}
 
-  private async read(client: pg.PoolClient, appends: readonly PreparedAppend[]): Promise<StreamState> {
-    const streamIds = appends.map((a) => a.streamId);
-    const ids = appends.flatMap((a) => a.events.map((e) => e.id));
-    const result = await client.query<StateRow>(unpreparedStatement(this.readState, [streamIds, ids]));
-    const versions = new Map<string, number>();
-    const stored: StoredIdentity[] = [];
-    for (const [id, streamId, version, position, type, data] of result.rows) {
-      if (id === null) {
-        if (version !== null) versions.set(streamId, toSafeInteger(version, `stream ${streamId} version`));
-        continue;
-      }
+/** What `sendTogether` needs of a `pg` client: its socket (an internal of `pg`, so everything is optional). */
+interface SocketOf {
+  connection?: { stream?: { cork?: () => void; uncork?: () => void } };
+}
+
+/**
+ * Sends a query's protocol messages (bind, describe, execute, sync: a write each) in one write. On this kind of
+ * machine each write to the socket costs as much as the rest of the append's client work (docs/postgres.md).
+ * `pg` writes a query's messages while `query()` runs, so uncorking right after sends them together.
+ */
+function sendTogether<T>(client: pg.PoolClient, send: () => Promise<T>): Promise<T> {
+  const stream = (client as unknown as SocketOf).connection?.stream;
+  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return send();
+  stream.cork();
+  try {
+    return send();
+  } finally {
+    stream.uncork();
+  }
+}
+
+/**
+ * The append's outcome from the rows `append_events` returned: the streams' versions and any stored events
+ * sharing an id, and, when it wrote, the last position it took. plan.ts decides from the same state, so it
+ * agrees with the statement on whether to write.
+ */
+function decide(appends: readonly PreparedAppend[], rows: readonly StateRow[]): AppendResult[] {
+  const versions = new Map<string, number>();
+  const stored: StoredIdentity[] = [];
+  let lastPosition: string | undefined;
+  for (const [id, streamId, version, position, type, data] of rows) {
+    if (streamId === null) lastPosition = position ?? undefined;
+    else if (id === null) versions.set(streamId, toSafeInteger(version ?? '0', `stream ${streamId} version`));
+    else {
       stored.push({
         id,
         streamId,
@@ -167,21 +206,9 @@ export class PostgresAppender {
         data: data ?? '',
       });
     }
-    return { versions, stored };
   }
-
-  private async write(client: pg.PoolClient, rows: InsertRows): Promise<string> {
-    const { ids, streamIds, versions, types, schemaVersions, data, metadata } = rows;
-    const values = [ids, streamIds, versions, types, schemaVersions, data, metadata];
-    const result = await client.query<[string]>(statement(this.insert, values));
-    return (result.rows[0] as [string])[0];
-  }
-}
-
-/** The value of `second` once both settle; the first failure otherwise (the other is then handled). */
-async function both<T>(first: Promise<unknown>, second: Promise<T>): Promise<T> {
-  const [a, b] = await Promise.allSettled([first, second]);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  return b.value;
+  const plan = planAppend(appends, { versions, stored });
+  if (plan.kind === 'write' && lastPosition !== undefined) return plan.results(lastPosition);
+  if (plan.kind === 'retry' && lastPosition === undefined) return plan.results;
+  throw new Error(`append_events and planAppend disagree on whether to write (${plan.kind})`);
 }

@@ -153,6 +153,63 @@ export const migrations: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION ${s}.announce_append();
     `,
   },
+  {
+    version: 5,
+    name: 'append in one statement',
+    // The whole append as one statement, so it is one round trip and its locks are never held while the client
+    // thinks: lock the streams (keys in order), read their versions and any stored event sharing an id, and
+    // write only when the TypeScript rules (plan.ts) would: no id stored, every expected version met, no version
+    // past 2^53 - 1. Otherwise it writes nothing and returns what it read, and plan.ts decides (a retry's first
+    // result, or the caller's error). Expected versions: -1 any, -2 stream_exists, else the exact version
+    // (0 is no_stream). The function's plans are cached per connection; enable_seqscan is off inside it so that
+    // a plan made while the table was small can never be a scan of the whole table that stays as the log grows
+    // (the lookups have their unique indexes; the insert reads only its arrays).
+    sql: (s) => `
+      CREATE FUNCTION ${s}.append_events(lock_keys bigint[], stream_ids text[], expected bigint[], counts integer[],
+        ids text[], stream_indexes integer[], offsets integer[], types text[], schema_versions integer[],
+        data text[], metadata text[], announce boolean)
+      RETURNS TABLE (r_id text, r_stream_id text, r_version text, r_position text, r_type text, r_data text)
+      LANGUAGE plpgsql SET enable_seqscan = off AS $fn$
+      DECLARE
+        k bigint;
+        versions bigint[];
+        declined boolean;
+        taken record;
+      BEGIN
+        IF NOT announce THEN
+          PERFORM set_config('hindsight.announce', 'off', true);
+        END IF;
+        FOREACH k IN ARRAY lock_keys LOOP
+          PERFORM pg_advisory_xact_lock(k);
+        END LOOP;
+        SELECT array_agg(coalesce((SELECT max(e.stream_version) FROM ${s}.events e
+            WHERE e.stream_id = w.stream_id), 0) ORDER BY w.n)
+          INTO versions FROM unnest(stream_ids) WITH ORDINALITY AS w(stream_id, n);
+        RETURN QUERY SELECT e.id, e.stream_id, e.stream_version::text, e.position::text, e.type, e.data::text
+          FROM ${s}.events e WHERE e.id = ANY(ids);
+        declined := FOUND;
+        IF NOT declined THEN
+          SELECT coalesce(bool_or(x.version + x.count > 9007199254740991
+              OR NOT (x.expected = -1 OR (x.expected = -2 AND x.version > 0) OR x.expected = x.version)), false)
+            INTO declined
+            FROM unnest(expected, counts, versions) AS x(expected, count, version);
+        END IF;
+        RETURN QUERY SELECT NULL::text, w.stream_id, w.version::text, NULL::text, NULL::text, NULL::text
+          FROM unnest(stream_ids, versions) AS w(stream_id, version);
+        IF declined THEN
+          RETURN;
+        END IF;
+        SELECT * INTO taken FROM ${s}.take_positions(cardinality(ids));
+        INSERT INTO ${s}.events (position, transaction_id, recorded_at,
+          id, stream_id, stream_version, type, schema_version, data, metadata)
+        SELECT taken.last_position - cardinality(ids) + e.n, taken.transaction_id, taken.taken_at,
+          e.id, stream_ids[e.i], versions[e.i] + e.o, e.type, e.sv, e.d::json, e.m::json
+        FROM unnest(ids, stream_indexes, offsets, types, schema_versions, data, metadata)
+          WITH ORDINALITY AS e(id, i, o, type, sv, d, m, n);
+        RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, taken.last_position::text, NULL::text, NULL::text;
+      END $fn$;
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */

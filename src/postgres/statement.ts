@@ -19,11 +19,3 @@ export function statement(text: string, values?: unknown[]): pg.QueryArrayConfig
   }
   return { name, text, values, rowMode: 'array', types: asText };
 }
-
-/**
- * The same, left unnamed so it is planned for its own values every time: for a lookup whose best plan depends
- * on them (a prepared `id = ANY($1)` planned while the table was tiny keeps scanning it whole).
- */
-export function unpreparedStatement(text: string, values?: unknown[]): pg.QueryArrayConfig {
-  return { text, values, rowMode: 'array', types: asText };
-}
