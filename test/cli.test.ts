@@ -111,6 +111,7 @@ describe('hindsight CLI', () => {
       'doctor',
       'projections',
       'snapshots',
+      'demo',
     ];
     const top = await cli(['--help']);
     expect(top.code).toBe(0);

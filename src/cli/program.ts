@@ -132,5 +132,41 @@ export function createProgram(): Command {
     .description('delete snapshots (all, or those of one name); they are derived, so no answer changes')
     .option('--name <name>', 'only snapshots of this name, such as account')
     .action(async (flags) => (await import('./snapshots.js')).snapshotsPruneCommand(flags));
+
+  program
+    .command('demo')
+    .description(
+      'drive realistic traffic against a running bank server over HTTP: opens accounts, then deposits, ' +
+        'withdrawals and transfers from many clients (some failing: too little money, a closed account), large ' +
+        'withdrawals and bursts that raise alerts; waits for the transfers to settle and prints a summary',
+    )
+    .option('--url <url>', 'the server', 'http://127.0.0.1:3000')
+    .addOption(
+      new Option(
+        '--token <token>',
+        'a writer or admin token (default: the admin token in the data folder, <data>/admin-token)',
+      ).env('HINDSIGHT_TOKEN'),
+    )
+    .addOption(
+      new Option('--data <dir>', "the server's data folder, where its admin token is kept")
+        .env('HINDSIGHT_DATA')
+        .default('./data'),
+    )
+    .option('--accounts <n>', 'accounts to open (and a tenth as many more, closed at once)', '50')
+    .option('--duration <seconds>', 'how long to run the traffic', '10')
+    .option('--operations <n>', 'run this many operations instead of for --duration')
+    .option('--concurrency <n>', 'clients sending requests at once', '8')
+    .option('--prefix <prefix>', "the accounts' ids start with this (default: demo-<random>)")
+    .option('--settle-timeout <seconds>', 'how long to wait for the transfers to end', '30')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  hindsight demo                                  # 10 s against npm start, token from ./data\n' +
+        '  hindsight demo --operations 5000 --concurrency 32 --url http://127.0.0.1:3000 --token $T\n\n' +
+        'Exits 1 when a request met something no bank client should (a 5xx, a lost connection) or a transfer\n' +
+        'did not settle within --settle-timeout.',
+    )
+    .action(async (flags) => {
+      process.exitCode = await (await import('./demo.js')).demoCommand(flags);
+    });
   return program;
 }
