@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminTokenFile } from '../server/tokens.js';
-import { type Answer, BankClient, expectedRefusals } from './demo-client.js';
+import { BankClient } from './demo-client.js';
+import { between, count, type DemoAccount, DemoTraffic, Tally } from './demo-traffic.js';
 import { optionalInteger } from './log-commands.js';
 import { storeLocation } from './open-store.js';
 
@@ -31,51 +32,8 @@ interface DemoPlan {
   settleMs: number;
 }
 
-/** Outcomes counted by kind of operation: `deposit` → `ok` 120, `AccountClosed` 3. */
-class Tally {
-  private readonly counts = new Map<string, Map<string, number>>();
-
-  add(kind: string, outcome: string, n = 1): void {
-    const byOutcome = this.counts.get(kind) ?? new Map<string, number>();
-    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + n);
-    this.counts.set(kind, byOutcome);
-  }
-
-  get total(): number {
-    let n = 0;
-    for (const byOutcome of this.counts.values()) for (const c of byOutcome.values()) n += c;
-    return n;
-  }
-
-  /** Outcomes no bank client should see (a 5xx, a lost connection, input the server refused): `http-500 2`. */
-  unexpected(): Map<string, number> {
-    const found = new Map<string, number>();
-    for (const byOutcome of this.counts.values()) {
-      for (const [outcome, c] of byOutcome) {
-        if (!expectedRefusals.has(outcome)) found.set(outcome, (found.get(outcome) ?? 0) + c);
-      }
-    }
-    return found;
-  }
-
-  /** `deposit 120 ok, 3 AccountClosed; withdrawal 80 ok, 17 InsufficientFunds` */
-  describe(): string {
-    return [...this.counts]
-      .map(([kind, byOutcome]) => `${kind} ${[...byOutcome].map(([o, c]) => `${n(c)} ${o}`).join(', ')}`)
-      .join('; ');
-  }
-}
-
-/** An account the demo drives, with its balance as the last answer about it said (others move it too). */
-interface DemoAccount {
-  id: string;
-  balance: number;
-}
-
 const owners = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tony'];
-const n = (count: number) => count.toLocaleString('en');
-const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+const n = count;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -97,28 +55,32 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   const closed: string[] = [];
   const ids = Array.from({ length: plan.accounts + plan.closed }, (_, i) => i);
   const setupProgress = reporter(() => `demo: opening accounts, ${n(open.length + closed.length)} so far`);
-  await inParallel(ids, plan.concurrency, async (i) => {
-    const willClose = i >= plan.accounts;
-    const id = willClose
-      ? `${plan.prefix}-closed-${String(i - plan.accounts + 1).padStart(3, '0')}`
-      : `${plan.prefix}-${String(i + 1).padStart(3, '0')}`;
-    const opened = await bank.post('/accounts', { accountId: id, owner: owners[i % owners.length] });
-    setup.add('open', opened.outcome);
-    if (opened.status === 403)
-      throw new Error(`the token's role cannot run commands: ${opened.body?.detail}`);
-    if (opened.outcome !== 'ok') return;
-    if (willClose) {
-      setup.add('close', (await bank.post(`/accounts/${id}/close`)).outcome);
-      closed.push(id);
-      return;
-    }
-    const deposit = await bank.post(`/accounts/${id}/deposits`, { amount: between(50_000, 500_000) });
-    setup.add('deposit', deposit.outcome);
-    open.push({ id, balance: deposit.outcome === 'ok' ? deposit.body.balance : 0 });
-  });
-  setupProgress.stop();
+  try {
+    await inParallel(ids, plan.concurrency, async (i) => {
+      const willClose = i >= plan.accounts;
+      const id = willClose
+        ? `${plan.prefix}-closed-${String(i - plan.accounts + 1).padStart(3, '0')}`
+        : `${plan.prefix}-${String(i + 1).padStart(3, '0')}`;
+      const opened = await bank.post('/accounts', { accountId: id, owner: owners[i % owners.length] });
+      setup.add('open', opened.outcome);
+      if (opened.status === 403)
+        throw new Error(`the token's role cannot run commands: ${opened.body?.detail}`);
+      if (opened.outcome !== 'ok') return;
+      if (willClose) {
+        setup.add('close', (await bank.post(`/accounts/${id}/close`)).outcome);
+        closed.push(id);
+        return;
+      }
+      const deposit = await bank.post(`/accounts/${id}/deposits`, { amount: between(50_000, 500_000) });
+      setup.add('deposit', deposit.outcome);
+      open.push({ id, balance: deposit.outcome === 'ok' ? deposit.body.balance : 0 });
+    });
+  } finally {
+    setupProgress.stop();
+  }
   if (open.length < 2) {
-    throw new Error(`could only open ${open.length} account(s): ${setup.describe()}`);
+    const hint = setup.describe().includes('AccountExists') ? ' (pick another --prefix)' : '';
+    throw new Error(`could only open ${open.length} account(s): ${setup.describe()}${hint}`);
   }
   process.stderr.write(
     `demo: ${open.length} accounts open and ${closed.length} closed (${plan.prefix}-…) on ${plan.url}; ` +
@@ -126,10 +88,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
       `of traffic from ${plan.concurrency} clients\n`,
   );
 
-  // Traffic: each client picks an operation at random until the time or the operations are used up.
-  const traffic = new Tally();
-  const transfers: string[] = [];
-  let positionSeen = 0;
+  // Traffic: each client runs operations until the time or the operations are used up.
   let budget = plan.operations ?? Number.POSITIVE_INFINITY;
   let stopAt = Date.now() + (plan.operations === undefined ? plan.durationMs : Number.POSITIVE_INFINITY);
   const interrupt = () => {
@@ -137,113 +96,22 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     process.stderr.write('\ndemo: interrupted, letting the transfers settle (Ctrl-C again to quit)\n');
   };
   process.once('SIGINT', interrupt);
-  /** Claims one operation; false once the run is over. */
-  const take = () => {
+  const traffic = new DemoTraffic(bank, open, closed, () => {
     if (budget <= 0 || Date.now() >= stopAt) return false;
     budget--;
     return true;
-  };
-  const record = (kind: string, answer: Answer) => {
-    traffic.add(kind, answer.outcome);
-    if (typeof answer.body?.position === 'number')
-      positionSeen = Math.max(positionSeen, answer.body.position);
-    return answer;
-  };
-  const move = async (
-    kind: string,
-    account: DemoAccount,
-    way: 'deposits' | 'withdrawals',
-    amount: number,
-  ) => {
-    const answer = record(kind, await bank.post(`/accounts/${account.id}/${way}`, { amount }));
-    if (answer.outcome === 'ok') account.balance = answer.body.balance;
-    return answer;
-  };
-  const operations: { weight: number; run: () => Promise<void> }[] = [
-    {
-      weight: 32,
-      run: async () => void (await move('deposit', pick(open), 'deposits', between(1_000, 50_000))),
-    },
-    {
-      // A deposit to a closed account: refused with AccountClosed.
-      weight: 2,
-      run: async () =>
-        void record('deposit', await bank.post(`/accounts/${pick(closed)}/deposits`, { amount: 500 })),
-    },
-    {
-      // A quarter of them ask for more than the account holds: InsufficientFunds.
-      weight: 29,
-      run: async () => {
-        const account = pick(open);
-        const amount =
-          Math.random() < 0.25
-            ? account.balance + between(1, 50_000)
-            : between(100, Math.max(100, Math.floor(account.balance / 3)));
-        await move('withdrawal', account, 'withdrawals', amount);
-      },
-    },
-    {
-      // Most transfers complete; some go to a closed account (refunded: compensated), some are too large (failed).
-      weight: 33,
-      run: async () => {
-        const from = pick(open);
-        let to = pick(open);
-        while (to === from) to = pick(open);
-        const roll = Math.random();
-        const target = roll < 0.12 && closed.length > 0 ? pick(closed) : to.id;
-        const amount =
-          roll >= 0.12 && roll < 0.24
-            ? from.balance + between(100_000, 1_000_000)
-            : between(100, Math.max(100, Math.floor(from.balance / 4)));
-        const answer = record(
-          'transfer',
-          await bank.post('/transfers', { from: from.id, to: target, amount }),
-        );
-        if (answer.outcome === 'ok') transfers.push(answer.body.transferId);
-      },
-    },
-    {
-      // A large withdrawal (1,000,000 minor units or more) raises a large-withdrawal alert.
-      weight: 2,
-      run: async () => {
-        const account = pick(open);
-        await move('deposit', account, 'deposits', 1_500_000);
-        if (take()) await move('large-withdrawal', account, 'withdrawals', between(1_000_000, 1_400_000));
-      },
-    },
-    {
-      // Six withdrawals in a row from one account: 5 within 60 s raise a withdrawal-burst alert.
-      weight: 1,
-      run: async () => {
-        const account = pick(open);
-        await move('deposit', account, 'deposits', 60_000);
-        for (let i = 0; i < 6 && take(); i++) await move('burst-withdrawal', account, 'withdrawals', 2_000);
-      },
-    },
-  ];
-  const totalWeight = operations.reduce((sum, o) => sum + o.weight, 0);
-  const choose = () => {
-    let roll = Math.random() * totalWeight;
-    for (const o of operations) {
-      roll -= o.weight;
-      if (roll < 0) return o;
-    }
-    return operations[0] as (typeof operations)[number];
-  };
+  });
+  const { tally, transfers } = traffic;
 
   const trafficStart = Date.now();
   const elapsed = () => (Date.now() - trafficStart) / 1000;
   const trafficProgress = reporter(
     () =>
-      `demo: ${elapsed().toFixed(1)} s, ${n(traffic.total)} operations ` +
-      `(${Math.round(traffic.total / Math.max(elapsed(), 0.001))}/s), ${n(transfers.length)} transfers started`,
+      `demo: ${elapsed().toFixed(1)} s, ${n(tally.total)} operations ` +
+      `(${Math.round(tally.total / Math.max(elapsed(), 0.001))}/s), ${n(transfers.length)} transfers started`,
   );
   try {
-    await Promise.all(
-      Array.from({ length: plan.concurrency }, async () => {
-        while (take()) await choose().run();
-      }),
-    );
+    await Promise.all(Array.from({ length: plan.concurrency }, () => traffic.client()));
   } finally {
     trafficProgress.stop();
     process.off('SIGINT', interrupt);
@@ -269,8 +137,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   settleProgress.stop();
   if (pending.length > 0) ended.set('pending', pending.length);
 
-  const alerts = await countAlerts(bank, plan.prefix, positionSeen);
-  const unexpected = traffic.unexpected();
+  const alerts = await countAlerts(bank, plan.prefix, traffic.positionSeen);
+  const unexpected = tally.unexpected();
   for (const [outcome, c] of setup.unexpected()) unexpected.set(outcome, (unexpected.get(outcome) ?? 0) + c);
   const order = ['completed', 'failed', 'compensated'];
   const transfersText = [...order, ...[...ended.keys()].filter((s) => !order.includes(s))]
@@ -286,8 +154,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
       : `; UNEXPECTED: ${[...unexpected].map(([o, c]) => `${n(c)} ${o}`).join(', ')}`;
   console.log(
     `demo ${plan.prefix}: ${n(open.length)} accounts (+${n(closed.length)} closed); ` +
-      `${n(traffic.total)} operations in ${trafficSeconds.toFixed(1)} s ` +
-      `(${Math.round(traffic.total / Math.max(trafficSeconds, 0.001))}/s): ${traffic.describe()}; ` +
+      `${n(tally.total)} operations in ${trafficSeconds.toFixed(1)} s ` +
+      `(${Math.round(tally.total / Math.max(trafficSeconds, 0.001))}/s): ${tally.describe()}; ` +
       `transfers ${transfersText}; ${alertsText}; ${((Date.now() - started) / 1000).toFixed(1)} s in all${problems}`,
   );
   return unexpected.size > 0 || pending.length > 0 ? 1 : 0;
@@ -400,6 +268,7 @@ function reporter(line: () => string): { stop(): void } {
     () => process.stderr.write(live ? `\r${line()}\u001b[K` : `${line()}\n`),
     live ? 100 : 2000,
   );
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);
