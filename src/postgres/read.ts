@@ -9,7 +9,7 @@ type Row = [string, string, string, string, string, string, string, string, stri
 
 // Named apart from the columns they come from: an ORDER BY name would otherwise sort the text, not the number.
 const columns = `position::text AS p, id, stream_id, stream_version::text AS v, type, schema_version::text AS sv,
-  data::text AS d, metadata::text AS m, (extract(epoch FROM recorded_at) * 1000)::bigint::text AS t`;
+  data::text AS d, metadata::text AS m, round(date_part('epoch', recorded_at) * 1000)::bigint::text AS t`;
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 
@@ -84,6 +84,7 @@ export class PostgresReader {
       },
       o.limit,
       o.batchSize,
+      true,
     );
   }
 
@@ -111,6 +112,7 @@ export class PostgresReader {
       },
       o.limit,
       o.batchSize,
+      true,
     );
   }
 

@@ -100,15 +100,19 @@ export function checkReadAllOptions(options: ReadAllOptions = {}): CheckedReadAl
 }
 
 /**
- * Yields rows fetched `batchSize` at a time until a short batch or `limit`; only one batch is in memory.
- * `fetch` is given how many rows to fetch and keeps its own cursor.
+ * Yields rows fetched `batchSize` at a time until a short batch or `limit`; only one batch is in memory, or two
+ * with `prefetch`. `fetch` is given how many rows to fetch and keeps its own cursor.
+ *
+ * With `prefetch` (a store whose fetch is a round trip to a server), a full batch starts the fetch of the next
+ * as soon as it arrives, so the server reads batch n + 1 while the caller works through batch n.
  */
 export function inBatches<T>(
   fetch: (count: number) => Promise<readonly T[]> | readonly T[],
   limit: number,
   batchSize: number,
+  prefetch = false,
 ): AsyncGenerator<T> {
-  return new BatchIterator(fetch, limit, batchSize);
+  return new BatchIterator(fetch, limit, batchSize, prefetch);
 }
 
 const finished: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -120,11 +124,14 @@ class BatchIterator<T> implements AsyncGenerator<T> {
   private index = 0;
   private done = false;
   private fetching: Promise<IteratorResult<T>> | undefined;
+  // The next batch, already asked for (prefetch only).
+  private ahead: { count: number; rows: Promise<readonly T[]> } | undefined;
 
   constructor(
     private readonly fetch: (count: number) => Promise<readonly T[]> | readonly T[],
     private left: number,
     private readonly batchSize: number,
+    private readonly prefetch = false,
   ) {}
 
   next(): Promise<IteratorResult<T>> {
@@ -159,11 +166,19 @@ class BatchIterator<T> implements AsyncGenerator<T> {
 
   private async refill(): Promise<IteratorResult<T>> {
     try {
-      const count = Math.min(this.batchSize, this.left);
-      const rows = await this.fetch(count);
+      const ahead = this.ahead;
+      this.ahead = undefined;
+      const count = ahead?.count ?? Math.min(this.batchSize, this.left);
+      const rows = await (ahead?.rows ?? this.fetch(count));
       this.left = rows.length < count ? 0 : this.left - rows.length;
       this.rows = rows;
       this.index = 0;
+      if (this.prefetch && this.left > 0) {
+        const next = Math.min(this.batchSize, this.left);
+        this.ahead = { count: next, rows: Promise.resolve().then(() => this.fetch(next)) };
+        // Handled when the batch is asked for; a reader that stops first never sees the failure.
+        this.ahead.rows.catch(() => {});
+      }
     } catch (error) {
       this.stop();
       throw error;
@@ -175,6 +190,7 @@ class BatchIterator<T> implements AsyncGenerator<T> {
 
   private stop(): void {
     this.done = true;
+    this.ahead = undefined;
     this.rows = [];
     this.index = 0;
   }
