@@ -48,6 +48,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     store: opened.store,
     tokens: tokens.tokens,
     runner,
+    sagas: service.sagas,
     modules: service.modules,
     logger: { level: flags.logLevel, stream: process.stderr },
     metrics: { registry: processMetrics() },

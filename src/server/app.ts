@@ -1,6 +1,7 @@
 import { type FastifyInstance, type FastifyReply, type FastifyServerOptions, fastify } from 'fastify';
 import { z } from 'zod';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { SagaRunner } from '../sagas/runner.js';
 import type { EventStore } from '../store/event-store.js';
 import {
   type IdempotencyKeys,
@@ -16,6 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { problemOf, toProblem } from './problems.js';
 import { projectionRoutes } from './projection-routes.js';
 import { createRoutes, type DocumentedRoute, type RouteModule } from './routes.js';
+import { sagaRoutes } from './saga-routes.js';
 import { type AccessToken, roleAllows, TokenTable } from './tokens.js';
 import { uiRoutes } from './ui-routes.js';
 
@@ -25,6 +27,8 @@ export interface ServerOptions {
   tokens: readonly AccessToken[];
   /** The projections `GET /projections` reports on and route modules query. */
   runner?: ProjectionRunner;
+  /** The sagas `GET /sagas` reports on and operators retry or cancel. */
+  sagas?: SagaRunner;
   /** More routes: a domain's endpoints, say. They share auth, validation, idempotency and problem answers. */
   modules?: readonly RouteModule[];
   /** Where `Idempotency-Key`s are kept; default: a table in the store's own database, or memory. */
@@ -117,7 +121,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const documented: DocumentedRoute[] = [];
   const routes = createRoutes(app, options.idempotencyKeys ?? (await defaultKeys(options.store)), documented);
-  const context = { store, runner: options.runner, log: app.log };
+  const context = { store, runner: options.runner, sagas: options.sagas, log: app.log };
   const info = options.info ?? { title: 'Hindsight', version: '0.1.0' };
   let document: ReturnType<typeof openApiDocument> | undefined;
 
@@ -149,7 +153,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return { status: 200, body: document };
     },
   });
-  for (const module of [logRoutes, liveFeedRoutes(options.liveFeed ?? {}, feeds), projectionRoutes]) {
+  for (const module of [
+    logRoutes,
+    liveFeedRoutes(options.liveFeed ?? {}, feeds),
+    projectionRoutes,
+    sagaRoutes,
+  ]) {
     await module(routes, context);
   }
   for (const module of options.modules ?? []) await module(routes, context);

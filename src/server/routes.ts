@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { z } from 'zod';
 import { commandFingerprint } from '../commands/event-ids.js';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { SagaRunner } from '../sagas/runner.js';
 import type { EventStore } from '../store/event-store.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import { problemOf, toProblem } from './problems.js';
@@ -99,6 +100,8 @@ export interface Routes {
 export interface ServerContext {
   store: EventStore;
   runner: ProjectionRunner | undefined;
+  /** The server's saga runner, when it runs sagas. */
+  sagas: SagaRunner | undefined;
   /** The server's logger (pino), for work that outlives a request. */
   log: FastifyBaseLogger;
 }

@@ -339,6 +339,10 @@ describe('errors', () => {
       '/openapi.json',
       '/projections',
       '/projections/{name}/rebuild',
+      '/sagas',
+      '/sagas/{name}/{id}',
+      '/sagas/{name}/{id}/cancel',
+      '/sagas/{name}/{id}/retry',
       '/streams/{streamId}',
     ]);
     const appendOp = doc.paths['/streams/{streamId}'].post;
