@@ -421,6 +421,301 @@ async function loadHistory(id, cursor) {
 $('accounts-more').addEventListener('click', () => void loadAccounts(accountsCursor));
 $('history-more').addEventListener('click', () => void loadHistory(accountId, historyCursor));
 
+// ---- transfers ----
+
+const noTransfers =
+  'This server has no transfers API (GET /transfers/{id} answered 404): it is not running the bank service.';
+/** The newest transfers started, newest first: what their SagaStarted events said, and their status. */
+const recentTransfers = [];
+const maxTransfers = 50;
+/** The log position to read the next SagaStarted events from: each refresh reads only what is new. */
+let transfersFrom = 1;
+let transfersTimer;
+let transfersLoading = false;
+let transferTimer;
+/** One key per transfer the form sends: a resend after a lost answer starts nothing twice. */
+let transferKey;
+let startedTransfer;
+
+const newKey = () =>
+  globalThis.crypto?.randomUUID?.() ?? `ui-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+const units = (n) => (typeof n === 'number' ? n.toLocaleString('en') : '');
+const badge = (status) => el('span', { class: `badge ${status}` }, status);
+const accountLink = (id) =>
+  id ? el('a', { href: `#accounts/${encodeURIComponent(id)}` }, id) : document.createTextNode('');
+
+/** Reads the transfer sagas' SagaStarted events appended since the last read, and keeps the newest. */
+async function readTransferStarts() {
+  for (;;) {
+    const query = new URLSearchParams({
+      streamPrefix: 'saga:transfer:',
+      type: 'SagaStarted',
+      limit: '1000',
+      from: String(transfersFrom),
+    });
+    const res = await api(`/events?${query}`);
+    if (!res.ok) return res;
+    for (const e of res.body.events) {
+      const input = e.data?.input ?? {};
+      recentTransfers.unshift({
+        transferId: input.transferId ?? e.data?.sagaId,
+        from: input.from,
+        to: input.to,
+        amount: input.amount,
+        actor: e.metadata?.actor,
+        at: e.recordedAt,
+        status: undefined,
+      });
+      transfersFrom = e.position + 1;
+    }
+    recentTransfers.splice(maxTransfers);
+    if (res.body.next === null || res.body.next === undefined) return res;
+    transfersFrom = res.body.next;
+  }
+}
+
+async function loadTransfers() {
+  if (transfersLoading) return;
+  transfersLoading = true;
+  try {
+    const res = await readTransferStarts();
+    if (!res.ok) {
+      setMessage('transfers-message', describe(res), true);
+      return;
+    }
+    // Only transfers still running can change: ask about those, a few at a time.
+    const unsettled = recentTransfers.filter((t) => t.status === undefined || t.status === 'pending');
+    let missing = false;
+    for (let i = 0; i < unsettled.length; i += 6) {
+      await Promise.all(
+        unsettled.slice(i, i + 6).map(async (t) => {
+          const answer = await api(`/transfers/${encodeURIComponent(t.transferId)}`);
+          if (answer.ok) t.status = answer.body.status;
+          else if (routeMissing(answer)) missing = true;
+        }),
+      );
+    }
+    if (missing) setMessage('transfers-message', noTransfers, true);
+    else if (recentTransfers.length === 0)
+      setMessage('transfers-message', 'No transfers yet: start one above.');
+    else if ($('transfers-message').className.includes('bad')) setMessage('transfers-message', '');
+    $('transfers-rows').replaceChildren(
+      ...recentTransfers.map((t) =>
+        el(
+          'tr',
+          { 'data-transfer': t.transferId },
+          el('td', {}, el('a', { href: `#transfers/${encodeURIComponent(t.transferId)}` }, t.transferId)),
+          el('td', {}, accountLink(t.from)),
+          el('td', {}, accountLink(t.to)),
+          el('td', { class: 'number' }, units(t.amount)),
+          el('td', {}, t.status ? badge(t.status) : '…'),
+          el('td', {}, t.actor ?? ''),
+          el('td', {}, time(t.at)),
+        ),
+      ),
+    );
+  } finally {
+    transfersLoading = false;
+  }
+}
+
+async function loadTransfer(id) {
+  clearTimeout(transferTimer);
+  const shown = location.hash;
+  $('transfer-title').textContent = id;
+  $('transfer-stream').href = `#streams/${encodeURIComponent(`saga:transfer:${id}`)}`;
+  const res = await api(`/transfers/${encodeURIComponent(id)}`);
+  if (location.hash !== shown) return;
+  if (!res.ok) {
+    $('transfer-facts').replaceChildren();
+    $('transfer-steps').replaceChildren();
+    const text = routeMissing(res)
+      ? noTransfers
+      : res.body?.code === 'TransferNotFound'
+        ? `No transfer ${id}.`
+        : describe(res);
+    setMessage('transfers-message', text, true);
+    return;
+  }
+  const t = res.body;
+  setMessage(
+    'transfers-message',
+    startedTransfer === id
+      ? `Started transfer ${id}: it runs in the background, and this page follows it.`
+      : '',
+  );
+  $('transfer-facts').replaceChildren(
+    ...[
+      ['status', badge(t.status)],
+      ['from', accountLink(t.from)],
+      ['to', accountLink(t.to)],
+      ['amount', `${units(t.amount)} minor units`],
+      ['reason', t.reason],
+    ]
+      .filter(([, value]) => value !== undefined)
+      .flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]),
+  );
+  $('transfer-steps').replaceChildren(
+    ...t.steps.map((s) =>
+      el(
+        'tr',
+        { 'data-step': s.name },
+        el('td', {}, s.name),
+        el('td', {}, badge(s.status)),
+        el('td', { class: 'number' }, s.attempts),
+        el('td', {}, s.error ?? ''),
+      ),
+    ),
+  );
+  // Follow it until it ends.
+  if (t.status === 'pending') transferTimer = setTimeout(() => void loadTransfer(id), 1000);
+}
+
+$('transfer-form').addEventListener('input', () => {
+  transferKey = undefined;
+});
+$('transfer-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  transferKey ??= newKey();
+  const amountText = $('transfer-amount').value.trim();
+  const body = {
+    from: $('transfer-from').value.trim(),
+    to: $('transfer-to').value.trim(),
+    amount: /^[0-9]+$/.test(amountText) ? Number(amountText) : amountText,
+  };
+  const res = await api('/transfers', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'idempotency-key': transferKey },
+  });
+  if (!res.ok) {
+    const text =
+      res.status === 403
+        ? 'Starting a transfer needs a writer or admin token.'
+        : routeMissing(res)
+          ? noTransfers.replace('GET /transfers/{id}', 'POST /transfers')
+          : describe(res);
+    setMessage('transfers-message', text, true);
+    return;
+  }
+  transferKey = undefined;
+  startedTransfer = res.body.transferId;
+  location.hash = `#transfers/${encodeURIComponent(res.body.transferId)}`;
+});
+
+// ---- daily report ----
+
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+/** The last 7 UTC days, unless a range was chosen. */
+function defaultReportRange() {
+  if ($('report-from').value && $('report-to').value) return;
+  const today = new Date();
+  $('report-to').value = isoDay(today);
+  $('report-from').value = isoDay(new Date(today.getTime() - 6 * 86_400_000));
+}
+
+async function loadReport() {
+  const query = new URLSearchParams({ from: $('report-from').value, to: $('report-to').value });
+  const res = await api(`/reports/daily?${query}`);
+  $('report-rows').replaceChildren();
+  $('report-total').replaceChildren();
+  if (!res.ok) {
+    const text = routeMissing(res)
+      ? 'This server has no daily report (GET /reports/daily answered 404): it is not running the bank service.'
+      : describe(res);
+    setMessage('report-message', text, true);
+    return;
+  }
+  setMessage('report-message', '');
+  const columns = [
+    'depositCount',
+    'depositTotal',
+    'withdrawalCount',
+    'withdrawalTotal',
+    'transferCount',
+    'transferTotal',
+  ];
+  const total = Object.fromEntries(columns.map((c) => [c, 0]));
+  const row = (label, day, attributes = {}) =>
+    el(
+      'tr',
+      attributes,
+      el(label === 'total' ? 'th' : 'td', {}, label),
+      ...columns.map((c) => el('td', { class: 'number' }, units(day[c]))),
+    );
+  $('report-rows').append(
+    ...res.body.days.map((day) => {
+      for (const c of columns) total[c] += day[c];
+      return row(day.day, day, {
+        'data-day': day.day,
+        class: day.depositCount + day.withdrawalCount + day.transferCount === 0 ? 'quiet' : undefined,
+      });
+    }),
+  );
+  $('report-total').append(row('total', total));
+}
+
+$('report-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void loadReport();
+});
+
+// ---- alerts ----
+
+const maxAlertPages = 10;
+
+async function loadAlerts() {
+  const accountFilter = $('alerts-account').value.trim();
+  const items = [];
+  let cursor;
+  // The API lists alerts in the order they were raised; read them all (a few pages) to show the newest first.
+  for (let pages = 0; pages < maxAlertPages; pages++) {
+    const query = new URLSearchParams({ limit: '1000' });
+    if (accountFilter) query.set('accountId', accountFilter);
+    if (cursor !== undefined) query.set('cursor', cursor);
+    const res = await api(`/alerts?${query}`);
+    if (!res.ok) {
+      $('alerts-rows').replaceChildren();
+      const text = routeMissing(res)
+        ? 'This server has no alerts (GET /alerts answered 404): it is not running the bank service.'
+        : describe(res);
+      setMessage('alerts-message', text, true);
+      return;
+    }
+    items.push(...res.body.items);
+    cursor = res.body.next ?? undefined;
+    if (cursor === undefined) break;
+  }
+  const cut = cursor === undefined ? '' : ` (the first ${units(items.length)} raised; there are more)`;
+  setMessage(
+    'alerts-message',
+    items.length === 0
+      ? `No alerts${accountFilter ? ` on ${accountFilter}` : ''}.`
+      : `${units(items.length)} alerts${cut}`,
+  );
+  $('alerts-rows').replaceChildren(
+    ...items
+      .reverse()
+      .map((a) =>
+        el(
+          'tr',
+          { 'data-alert': a.alertId },
+          el('td', {}, time(a.at)),
+          el('td', {}, badge(a.rule)),
+          el('td', {}, accountLink(a.accountId)),
+          el('td', {}, a.detail),
+          el('td', { class: 'number', title: a.eventIds.join('\n') }, a.eventIds.length),
+        ),
+      ),
+  );
+}
+
+$('alerts-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void loadAlerts();
+});
+
 // ---- pages ----
 
 async function show() {
@@ -431,10 +726,14 @@ async function show() {
     link.classList.toggle('current', link.getAttribute('href') === `#${page}`);
   }
   clearInterval(projectionsTimer);
+  clearInterval(transfersTimer);
+  clearTimeout(transferTimer);
   if (!token) return;
+  // A timer is set only if the page is still shown once its first load is done (another may have opened since).
+  const shown = location.hash;
   if (page === 'projections') {
     await loadProjections();
-    projectionsTimer = setInterval(() => void loadProjections(), 2000);
+    if (location.hash === shown) projectionsTimer = setInterval(() => void loadProjections(), 2000);
   } else if (page === 'streams' && argument) {
     streamId = argument;
     $('stream-id').value = argument;
@@ -444,6 +743,20 @@ async function show() {
     $('account-detail').hidden = argument === undefined;
     if (argument === undefined) await loadAccounts();
     else await loadAccount(argument);
+  } else if (page === 'transfers') {
+    $('transfer-list').hidden = argument !== undefined;
+    $('transfer-detail').hidden = argument === undefined;
+    if (argument !== undefined) await loadTransfer(argument);
+    else {
+      setMessage('transfers-message', '');
+      await loadTransfers();
+      if (location.hash === shown) transfersTimer = setInterval(() => void loadTransfers(), 2000);
+    }
+  } else if (page === 'reports') {
+    defaultReportRange();
+    await loadReport();
+  } else if (page === 'alerts') {
+    await loadAlerts();
   }
 }
 

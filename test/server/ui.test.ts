@@ -7,6 +7,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildServer, parseTokens, problemOf, type RouteModule } from '../../src/server/index.js';
+import { type BankServer, tokens as bankTokens, startBankServer } from '../bank/server-process.js';
 import { tokens } from './support.js';
 
 // Debian's Chromium (.ci/run installs it). Without it the browser tests fail in CI and skip, saying so, elsewhere.
@@ -121,11 +122,14 @@ async function startServer(modules: RouteModule[]) {
 let browser: Browser | undefined;
 let server: Awaited<ReturnType<typeof startServer>>;
 let bare: Awaited<ReturnType<typeof startServer>>;
+/** A real `hindsight serve` process: the bank with its projections and transfer sagas. */
+let bank: BankServer | undefined;
 
 beforeAll(async () => {
   if (!haveChromium) return;
   server = await startServer([accounts]);
   bare = await startServer([]);
+  bank = await startBankServer();
   browser = await chromium.launch({
     executablePath,
     args: [
@@ -144,6 +148,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   await bare?.close();
+  await bank?.stop();
 });
 
 /** A fresh page that fails the test on any script error or Content-Security-Policy violation. */
@@ -217,7 +222,7 @@ describe.skipIf(!haveChromium)('the web UI in a browser', () => {
     await page.close();
   }, 60_000);
 
-  it('shows accounts and an account’s history, and says so when the server has no accounts API', async () => {
+  it('shows accounts and an account’s history, and says so when the server has no bank API', async () => {
     const { page, errors } = await openPage();
     await page.goto(`${server.base}/ui/#accounts`);
     await useToken(page, tokens.reader);
@@ -236,9 +241,133 @@ describe.skipIf(!haveChromium)('the web UI in a browser', () => {
     await page.goto(`${bare.base}/ui/#accounts`);
     await useToken(page, tokens.reader);
     await page.locator('#accounts-message', { hasText: 'no accounts API' }).waitFor();
+    await page.evaluate(() => {
+      location.hash = '#transfers/t-1';
+    });
+    await page.locator('#transfers-message', { hasText: 'no transfers API' }).waitFor();
+    await page.click('nav a[href="#reports"]');
+    await page.locator('#report-message', { hasText: 'no daily report' }).waitFor();
+    await page.click('nav a[href="#alerts"]');
+    await page.locator('#alerts-message', { hasText: 'no alerts' }).waitFor();
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('starts and follows transfers, lists recent ones, shows the daily report and alerts of the real bank', async () => {
+    const b = bank as BankServer;
+    const post = async (path: string, body?: unknown) => {
+      const res = await b.call('POST', path, { as: 'writer', body });
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+      return res;
+    };
+    for (const id of ['ui-ada', 'ui-bob', 'ui-gone']) await post('/accounts', { accountId: id, owner: id });
+    await post('/accounts/ui-ada/deposits', { amount: 1_600_000 });
+    await post('/accounts/ui-gone/close');
+    await post('/accounts/ui-ada/withdrawals', { amount: 1_000_000 }); // a large withdrawal: an alert
+
+    const { page, errors } = await openPage();
+    await page.goto(`${b.url}/ui/#transfers`);
+    await useToken(page, bankTokens.writer);
+    await page.locator('#transfers-message', { hasText: 'No transfers yet' }).waitFor();
+
+    /** Starts a transfer with the form, and waits on its page until it ends as expected. */
+    const startTransfer = async (from: string, to: string, amount: string, ending: string) => {
+      await page.click('nav a[href="#transfers"]');
+      await page.fill('#transfer-from', from);
+      await page.fill('#transfer-to', to);
+      await page.fill('#transfer-amount', amount);
+      await page.click('#transfer-form button[type=submit]');
+      await page.locator(`#transfer-facts .badge.${ending}`).waitFor({ timeout: 15_000 });
+      return decodeURIComponent(page.url().split('#transfers/')[1] ?? '');
+    };
+    const completed = await startTransfer('ui-ada', 'ui-bob', '2500', 'completed');
+    expect(await page.locator('#transfers-message').textContent()).toContain(`Started transfer ${completed}`);
+    expect(await page.locator('#transfer-steps tr[data-step="credit"]').textContent()).toContain('succeeded');
+    expect(await page.locator('#transfer-facts').textContent()).toContain('2,500 minor units');
+    const failed = await startTransfer('ui-bob', 'ui-ada', '999999999', 'failed');
+    expect(await page.locator('#transfer-facts').textContent()).toMatch(/debit failed: .*balance 2500/);
+    const compensated = await startTransfer('ui-ada', 'ui-gone', '100', 'compensated');
+    expect(await page.locator('#transfer-steps tr[data-step="debit"]').textContent()).toContain(
+      'compensated',
+    );
+    expect(await page.locator('#transfer-stream').getAttribute('href')).toBe(
+      `#streams/${encodeURIComponent(`saga:transfer:${compensated}`)}`,
+    );
+
+    // The list, newest first, from the log's SagaStarted events; one started elsewhere shows up on a refresh.
+    await page.click('nav a[href="#transfers"]');
+    for (const [id, status] of [
+      [completed, 'completed'],
+      [failed, 'failed'],
+      [compensated, 'compensated'],
+    ] as const) {
+      await page.locator(`#transfers-rows tr[data-transfer="${id}"]`, { hasText: status }).waitFor();
+    }
+    expect(await page.locator('#transfers-rows tr').first().getAttribute('data-transfer')).toBe(compensated);
+    const other = await post('/transfers', { from: 'ui-ada', to: 'ui-bob', amount: 1 });
+    const otherRow = page.locator(`#transfers-rows tr[data-transfer="${other.body.transferId}"]`);
+    await otherRow.filter({ hasText: 'completed' }).waitFor({ timeout: 10_000 });
+    expect(await otherRow.textContent()).toContain('will'); // who started it
+    // The server's refusal, as it says it.
+    await page.fill('#transfer-from', 'ui-ada');
+    await page.fill('#transfer-to', 'ui-ada');
+    await page.fill('#transfer-amount', '5');
+    await page.click('#transfer-form button[type=submit]');
+    await page.locator('#transfers-message', { hasText: 'must be another account' }).waitFor();
+    await page.evaluate(() => {
+      location.hash = '#transfers/no-such-transfer';
+    });
+    await page.locator('#transfers-message', { hasText: 'No transfer no-such-transfer' }).waitFor();
+
+    // The daily report: two transfers reached their target today (the refunded one did not).
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await expect
+      .poll(
+        async () =>
+          (await b.call('GET', `/reports/daily?from=${today}&to=${today}`)).body.days[0].transferCount,
+      )
+      .toBe(2);
+    await page.click('nav a[href="#reports"]');
+    const day = page.locator(`#report-rows tr[data-day="${today}"]`);
+    await day.waitFor();
+    expect((await day.locator('td').allTextContents()).slice(1)).toEqual([
+      '1',
+      '1,600,000',
+      '1',
+      '1,000,000',
+      '2',
+      '2,501',
+    ]);
+    await page.fill('#report-from', yesterday);
+    await page.fill('#report-to', yesterday);
+    await page.click('#report-form button[type=submit]');
+    await page.locator(`#report-rows tr.quiet[data-day="${yesterday}"]`).waitFor();
+    await page.fill('#report-to', '2000-01-01');
+    await page.click('#report-form button[type=submit]');
+    await page.locator('#report-message', { hasText: 'must not be before from' }).waitFor();
+
+    // Alerts: the large withdrawal, and none on another account.
+    await expect.poll(async () => (await b.call('GET', '/alerts')).body.items.length).toBeGreaterThan(0);
+    await page.click('nav a[href="#alerts"]');
+    const alert = page.locator('#alerts-rows tr', { hasText: 'large-withdrawal' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('ui-ada');
+    await page.fill('#alerts-account', 'ui-bob');
+    await page.click('#alerts-form button[type=submit]');
+    await page.locator('#alerts-message', { hasText: 'No alerts on ui-bob' }).waitFor();
+
+    // A reader sees it all but cannot start a transfer.
+    await useToken(page, bankTokens.reader);
+    await page.click('nav a[href="#transfers"]');
+    await page.fill('#transfer-from', 'ui-ada');
+    await page.fill('#transfer-to', 'ui-bob');
+    await page.fill('#transfer-amount', '5');
+    await page.click('#transfer-form button[type=submit]');
+    await page.locator('#transfers-message', { hasText: 'needs a writer or admin token' }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it('serves its files without a token, with a strict content security policy', async () => {
     const index = await fetch(`${server.base}/ui/`);
