@@ -88,8 +88,12 @@ interface Sample {
   deposits: number;
   non2xx: number;
   errors: number;
-  /** CPU time of the server process per deposit measured, in microseconds. */
+  /** CPU time (user + system) of the server process per deposit measured, in microseconds. */
   serverCpuMicros: number;
+  /** Of which in user space: the JavaScript, the parsing, SQLite's own work (fsync is system time). */
+  serverUserCpuMicros: number;
+  /** fsync and fdatasync calls of the server per deposit measured (undefined without perf). */
+  fsyncsPerDeposit: number | undefined;
   load: number;
 }
 
@@ -140,12 +144,44 @@ async function stop(server: RunningServer): Promise<void> {
   clearTimeout(timer);
 }
 
-/** User plus system CPU time of a process so far, in microseconds (Linux). */
-function cpuMicros(pid: number): number {
+/** User and system CPU time of a process so far, in microseconds (Linux; USER_HZ is 100). */
+function cpuMicros(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  return { user: Number(fields[11]) * 1e4, system: Number(fields[12]) * 1e4 };
+}
+
+/**
+ * Counts the fsync and fdatasync calls of a process until `stop` (Linux `perf stat` on the syscall tracepoints;
+ * undefined where perf or the tracepoints are missing). Each is a wait for the disk on the event loop.
+ */
+function countFsyncs(pid: number): { stop: () => Promise<number | undefined> } {
+  const events = 'syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync';
+  let perf: ChildProcess | undefined;
+  let out = '';
+  try {
+    perf = spawn('perf', ['stat', '-x', ',', '-e', events, '-p', String(pid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    perf.on('error', () => {});
+    perf.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+  } catch {
+    perf = undefined;
+  }
+  return {
+    async stop() {
+      if (!perf || perf.exitCode !== null || perf.pid === undefined) return undefined;
+      const exited = new Promise<void>((resolve) => perf?.once('exit', () => resolve()));
+      perf.kill('SIGINT');
+      await exited;
+      const counts = [...out.matchAll(/^(\d+),,syscalls:sys_enter_f(?:data)?sync/gm)].map((m) =>
+        Number(m[1]),
+      );
+      return counts.length === 2 ? (counts[0] as number) + (counts[1] as number) : undefined;
+    },
+  };
 }
 
 async function openAccounts(url: string, n: number): Promise<void> {
@@ -190,9 +226,11 @@ async function measure(system: System, variant: Variant): Promise<Sample> {
     await openAccounts(server.url, variant.accounts);
     const warm = await fire(server.url, variant.accounts, warmup);
     const pid = server.child.pid as number;
+    const fsyncs = countFsyncs(pid);
     const cpuBefore = cpuMicros(pid);
     const result = await fire(server.url, variant.accounts, duration);
-    const cpu = cpuMicros(pid) - cpuBefore;
+    const cpuAfter = cpuMicros(pid);
+    const fsyncCount = await fsyncs.stop();
     await stop(server);
     const sent = warm['2xx'] + result['2xx'];
     const stored = system.depositsStored(dataDir);
@@ -215,7 +253,9 @@ async function measure(system: System, variant: Variant): Promise<Sample> {
       deposits,
       non2xx: result.non2xx,
       errors: result.errors,
-      serverCpuMicros: deposits > 0 ? cpu / deposits : 0,
+      serverCpuMicros: (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / deposits,
+      serverUserCpuMicros: (cpuAfter.user - cpuBefore.user) / deposits,
+      fsyncsPerDeposit: fsyncCount === undefined ? undefined : fsyncCount / deposits,
       load: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
     };
   } finally {
@@ -244,7 +284,8 @@ for (const variant of variants) {
       samples.get(system)?.push(sample);
       process.stderr.write(
         `  ${variant.name} ${system.id} run ${run + 1}/${runs}: ${fmt(sample.depositsPerSecond)} deposits/s, ` +
-          `p50 ${sample.p50} ms, p99 ${sample.p99} ms, server CPU ${round(sample.serverCpuMicros)} µs/deposit, ` +
+          `p50 ${sample.p50} ms, p99 ${sample.p99} ms, server CPU ${round(sample.serverCpuMicros)} µs/deposit ` +
+          `(user ${round(sample.serverUserCpuMicros)}), ${round(sample.fsyncsPerDeposit ?? Number.NaN, 2)} fsyncs/deposit, ` +
           `load ${sample.load}\n`,
       );
     }
@@ -260,6 +301,10 @@ for (const variant of variants) {
           p50: spread(list.map((x) => x.p50)),
           p99: spread(list.map((x) => x.p99)),
           serverCpuMicros: spread(list.map((x) => x.serverCpuMicros)),
+          serverUserCpuMicros: spread(list.map((x) => x.serverUserCpuMicros)),
+          fsyncsPerDeposit: list.every((x) => x.fsyncsPerDeposit !== undefined)
+            ? spread(list.map((x) => x.fsyncsPerDeposit as number))
+            : undefined,
           samples: list,
         },
       ];
