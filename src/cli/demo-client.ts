@@ -57,9 +57,12 @@ export class BankClient {
         const parsed = parse(text);
         const code = typeof parsed?.code === 'string' ? parsed.code : `http-${res.status}`;
         answer = { status: res.status, outcome: res.ok ? 'ok' : code, body: parsed };
-        if (res.status !== 503) return answer;
+        // NotCaughtUp already waited as long as it was asked to.
+        if (res.status !== 503 || code === 'NotCaughtUp') return answer;
       } catch (error) {
-        answer = { status: 0, outcome: 'network', body: { detail: String((error as Error).message) } };
+        const cause = (error as Error).cause as NodeJS.ErrnoException | undefined;
+        const why = cause ? ` (${cause.code ?? cause.message})` : '';
+        answer = { status: 0, outcome: 'network', body: { detail: `${(error as Error).message}${why}` } };
       }
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
