@@ -210,6 +210,30 @@ export const migrations: readonly Migration[] = [
       END $fn$;
     `,
   },
+  {
+    version: 6,
+    name: 'head in one statement',
+    // The frontier, then the last row below it, as two statements of one call: in READ COMMITTED each statement
+    // of a volatile function takes a new snapshot, which is all the two-statement read needs (docs/postgres.md),
+    // in one round trip. Under another isolation level the two would share a snapshot, so it answers NULL and
+    // the store asks in two calls.
+    sql: (s) => `
+      CREATE FUNCTION ${s}.read_head() RETURNS bigint
+      LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
+      DECLARE
+        frontier xid8;
+        head bigint;
+      BEGIN
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+          RETURN NULL;
+        END IF;
+        SELECT ${s}.read_frontier() INTO frontier;
+        SELECT e.position INTO head FROM ${s}.events e
+          WHERE e.transaction_id < frontier ORDER BY e.position DESC LIMIT 1;
+        RETURN coalesce(head, 0);
+      END $fn$;
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */
