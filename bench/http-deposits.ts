@@ -2,7 +2,8 @@
 // (bench/state-stored-server.ts: the same server, the same endpoint doing UPDATE balance), each in a process of its
 // own, driven by autocannon from this one at 64 connections. Runs alternate (ours, baseline, baseline, ours, ...);
 // each run starts a fresh server on a fresh data folder, opens the accounts, warms up, then measures.
-//   npm run bench:http [-- --quick] [--runs N] [--duration S] [--variant spread|hot] [--profile]
+//   npm run bench:http [-- --quick] [--runs N] [--duration S] [--variant spread|hot] [--durability normal]
+//                      [--system hindsight|baseline] [--profile [--profile-dir D]]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const connections = Number(option('connections') ?? 64);
 const only = option('variant');
 const systemsOnly = option('system');
 const profile = args.includes('--profile');
+const durability = option('durability') === 'normal' ? 'normal' : 'strict';
 const profileDir = option('profile-dir') ?? join(tmpdir(), 'hindsight-bench-http-profiles');
 const token = 'bench-writer-token-4f1c2a9e7d';
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -53,8 +55,15 @@ interface System {
 
 const hindsight: System = {
   id: 'hindsight',
-  label: 'Hindsight (hindsight serve, event-sourced)',
-  command: (dataDir) => ['src/cli/main.ts', 'serve', '--port', '0', '--data', dataDir],
+  label:
+    durability === 'strict'
+      ? 'Hindsight (hindsight serve, event-sourced)'
+      : 'Hindsight (the bank service as hindsight serve runs it, durability normal)',
+  // `hindsight serve` always opens its store 'strict'; bench/service-server.ts is the same service at 'normal'.
+  command: (dataDir) =>
+    durability === 'strict'
+      ? ['src/cli/main.ts', 'serve', '--port', '0', '--data', dataDir]
+      : ['bench/service-server.ts', '--port', '0', '--data', dataDir, '--durability', durability],
   depositsStored: (dataDir) =>
     count(
       join(dataDir, 'events.sqlite'),
@@ -64,7 +73,15 @@ const hindsight: System = {
 const baseline: System = {
   id: 'baseline',
   label: 'State-stored baseline (UPDATE balance)',
-  command: (dataDir) => ['bench/state-stored-server.ts', '--port', '0', '--data', dataDir],
+  command: (dataDir) => [
+    'bench/state-stored-server.ts',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    '--durability',
+    durability,
+  ],
   depositsStored: (dataDir) =>
     count(join(dataDir, 'state.sqlite'), 'SELECT coalesce(sum(version) - count(*), 0) FROM accounts'),
 };
@@ -271,7 +288,7 @@ const machine = watchMachine();
 if (profile) mkdirSync(profileDir, { recursive: true });
 process.stderr.write(
   `bench:http: ${runs} runs of ${duration} s (after ${warmup} s of warm-up) per system and variant, ` +
-    `${connections} connections, load average ${os.loadavg()[0]?.toFixed(2)}\n`,
+    `${connections} connections, durability ${durability}, load average ${os.loadavg()[0]?.toFixed(2)}\n`,
 );
 const results = [];
 for (const variant of variants) {
@@ -329,13 +346,21 @@ const report = {
   when: new Date().toISOString(),
   command: `npm run bench:http${args.length ? ` -- ${args.join(' ')}` : ''}`,
   machine: machine.describe(),
-  durability: 'strict: WAL, synchronous=FULL (fsync on every commit) on both sides',
+  durability:
+    durability === 'strict'
+      ? 'strict: WAL, synchronous=FULL (fsync on every commit) on both sides'
+      : 'normal: WAL, synchronous=NORMAL (fsync at checkpoints only) on both sides',
   connections,
   runs,
   durationSeconds: duration,
   warmupSeconds: warmup,
   results,
 };
-const out = join(root, 'bench', 'results', quick ? 'http-deposits-quick.json' : 'http-deposits.json');
+const out = join(
+  root,
+  'bench',
+  'results',
+  `http-deposits${durability === 'strict' ? '' : `-${durability}`}${quick ? '-quick' : ''}.json`,
+);
 if (!profile && systemsOnly === undefined) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report.results.map(({ variant, ratio }) => ({ variant, ratio }))));
