@@ -234,6 +234,19 @@ export const migrations: readonly Migration[] = [
       END $fn$;
     `,
   },
+  {
+    version: 7,
+    name: 'generic plans in the append and head functions',
+    // PL/pgSQL plans each statement for its arguments until it settles on a generic plan, and with arrays as
+    // arguments it kept planning: planning was a fifth of the server's time per append (perf), and the whole
+    // function cost 350 µs of backend CPU against 185 µs with generic plans. With enable_seqscan off (above) a
+    // generic plan is an index plan whatever the table's size when it was made.
+    sql: (s) => `
+      ALTER FUNCTION ${s}.append_events(bigint[], text[], bigint[], integer[], text[], integer[], integer[], text[],
+        integer[], text[], text[], boolean) SET plan_cache_mode = force_generic_plan;
+      ALTER FUNCTION ${s}.read_head() SET plan_cache_mode = force_generic_plan;
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */
