@@ -37,7 +37,10 @@ for (let i = 0; i < args.length; i++) {
     if (v === undefined) throw new Error(`${flag} needs a value\n${usage}`);
     return v;
   };
-  if (flag === '--quick') quick = true;
+  if (flag === '--help' || flag === '-h') {
+    console.log(usage);
+    process.exit(0);
+  } else if (flag === '--quick') quick = true;
   else if (flag === '--scenario') picked.push(...value().split(','));
   else if (flag === '--backend') backends.push(...(value().split(',') as Backend[]));
   else if (flag === '--postgres-url') postgresUrl = value();
