@@ -360,7 +360,7 @@ const out = join(
   root,
   'bench',
   'results',
-  `http-deposits${durability === 'strict' ? '' : `-${durability}`}${quick ? '-quick' : ''}.json`,
+  `http-deposits${durability === 'strict' ? '' : `-${durability}`}${only ? `-${only}` : ''}${quick ? '-quick' : ''}.json`,
 );
 if (!profile && systemsOnly === undefined) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(JSON.stringify(report.results.map(({ variant, ratio }) => ({ variant, ratio }))));
