@@ -6,7 +6,7 @@ import { toSafeInteger } from '../store/safe-integer.js';
 import { conflictOf, overflowOf } from './database-errors.js';
 import { streamLockKey } from './locks.js';
 import { duplicateId, planAppend } from './plan.js';
-import { statement } from './statement.js';
+import { queryInOneWrite, statement } from './statement.js';
 
 /**
  * Test-only hooks into an append's transaction.
@@ -86,18 +86,9 @@ export class PostgresAppender {
   private async attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
     const query = statement(this.append1, this.values(appends, announce));
     if (this.hooks.beforeCommit === undefined) {
-      const client = await this.pool.connect();
-      let failed: Error | undefined;
-      try {
-        // A failed statement has rolled back its own transaction; the connection is not reused all the same.
-        const result = await sendTogether(client, () => client.query<StateRow>(query)).catch((e: Error) => {
-          failed = e;
-          throw e;
-        });
-        return decide(appends, result.rows);
-      } finally {
-        client.release(failed);
-      }
+      // A failed statement has rolled back its own transaction.
+      const result = await queryInOneWrite<StateRow>(this.pool, query);
+      return decide(appends, result.rows);
     }
     // Tests hold the transaction open after the write: the same statement inside BEGIN ... COMMIT.
     const client = await this.pool.connect();
@@ -160,27 +151,6 @@ export class PostgresAppender {
       metadata,
       announce,
     ];
-  }
-}
-
-/** What `sendTogether` needs of a `pg` client: its socket (an internal of `pg`, so everything is optional). */
-interface SocketOf {
-  connection?: { stream?: { cork?: () => void; uncork?: () => void } };
-}
-
-/**
- * Sends a query's protocol messages (bind, describe, execute, sync: a write each) in one write. On this kind of
- * machine each write to the socket costs as much as the rest of the append's client work (docs/postgres.md).
- * `pg` writes a query's messages while `query()` runs, so uncorking right after sends them together.
- */
-function sendTogether<T>(client: pg.PoolClient, send: () => Promise<T>): Promise<T> {
-  const stream = (client as unknown as SocketOf).connection?.stream;
-  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return send();
-  stream.cork();
-  try {
-    return send();
-  } finally {
-    stream.uncork();
   }
 }
 

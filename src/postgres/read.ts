@@ -3,7 +3,7 @@ import type { EventMetadata, JsonValue, RecordedEvent } from '../events/event.js
 import type { CheckedBound, CheckedReadAll, CheckedReadStream } from '../store/read-options.js';
 import { inBatches } from '../store/read-options.js';
 import { toSafeInteger } from '../store/safe-integer.js';
-import { statement } from './statement.js';
+import { queryInOneWrite, statement } from './statement.js';
 
 type Row = [string, string, string, string, string, string, string, string, string];
 
@@ -127,11 +127,15 @@ export class PostgresReader {
   /** The last position a reader can see: below it, nothing is still in flight. */
   async headPosition(): Promise<number> {
     this.open();
-    let [head] = (await this.pool.query<[string | null]>(statement(this.headInOne))).rows[0] ?? [null];
+    let [head] = (await queryInOneWrite<[string | null]>(this.pool, statement(this.headInOne))).rows[0] ?? [
+      null,
+    ];
     if (head === null) {
       // Not READ COMMITTED (a pool configured so): the frontier and the read as two calls.
       const frontier = await this.readFrontier();
-      [head] = (await this.pool.query<[string]>(statement(this.head, [frontier]))).rows[0] as [string];
+      [head] = (await queryInOneWrite<[string]>(this.pool, statement(this.head, [frontier]))).rows[0] as [
+        string,
+      ];
     }
     const position = toSafeInteger(head, 'head position');
     if (position > this.finalUpTo) this.finalUpTo = position;
@@ -146,13 +150,13 @@ export class PostgresReader {
   // Its own statement, so that the rows read under it come from a newer snapshot (docs/postgres.md).
   private async readFrontier(): Promise<string> {
     this.open();
-    const result = await this.pool.query<[string]>(statement(this.frontier));
+    const result = await queryInOneWrite<[string]>(this.pool, statement(this.frontier));
     return (result.rows[0] as [string])[0];
   }
 
   private async rows(text: string, values: unknown[]): Promise<RecordedEvent[]> {
     this.open();
-    const result = await this.pool.query<Row>(statement(text, values));
+    const result = await queryInOneWrite<Row>(this.pool, statement(text, values));
     return result.rows.map(toEvent);
   }
 }
