@@ -7,6 +7,7 @@ import {
   createSqliteEventStore,
   createSqliteProjectionRunner,
   type SqliteEventStore,
+  sqliteProjection,
   sqliteProjectionBackend,
 } from 'hindsight/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -91,6 +92,39 @@ describe('SQLite projections', () => {
     expect(balance('a')).toBe(70);
     const [status] = await r.status();
     expect(status).toMatchObject({ name: 'balances', version: 1, position, lagEvents: 0 });
+  });
+
+  it('commit without an fsync of their own, and leave strict durability in place for the appends after them', async () => {
+    const strict = createSqliteEventStore({ file: join(dir, 'strict.sqlite') });
+    const level = () => strict.database.pragma('synchronous', { simple: true });
+    const seen: unknown[] = [];
+    // A view that notes the setting its own transaction runs under.
+    const probe = sqliteProjection({
+      name: 'probe',
+      version: 1,
+      tables: { probe: 'n INTEGER' },
+      handler: (db) => () => {
+        seen.push(db.pragma('synchronous', { simple: true }));
+      },
+    });
+    try {
+      expect(level()).toBe(2); // FULL: every append's commit is fsynced
+      const r = runner(strict, [probe], { pollIntervalMs: 10 });
+      await r.start();
+      const { position } = await strict.appendToStream('acc-1', [
+        { type: 'MoneyDeposited', data: { amount: 5 } },
+      ]);
+      await r.waitFor('probe', position);
+      expect(seen).toEqual([1]); // NORMAL while the view commits
+      expect(level()).toBe(2); // and FULL again for the appends
+      const more = await strict.appendToStream('acc-1', [{ type: 'MoneyDeposited', data: { amount: 5 } }]);
+      await r.waitFor('probe', more.position);
+      expect(seen).toEqual([1, 1]);
+      expect(level()).toBe(2);
+      await r.stop();
+    } finally {
+      await strict.close();
+    }
   });
 
   it('waitFor past its timeout is NotCaughtUp', async () => {
