@@ -44,7 +44,7 @@ const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
  * and plan.ts turns it into the result or the caller's error.
  */
 export class PostgresAppender {
-  private readonly append1: string;
+  private readonly appendText: string;
   private readonly version: string;
 
   constructor(
@@ -53,7 +53,7 @@ export class PostgresAppender {
     s: string,
     private readonly hooks: PostgresStoreHooks = {},
   ) {
-    this.append1 = `SELECT * FROM ${s}.append_events($1::bigint[], $2::text[], $3::bigint[], $4::int4[],
+    this.appendText = `SELECT * FROM ${s}.append_events($1::bigint[], $2::text[], $3::bigint[], $4::int4[],
       $5::text[], $6::int4[], $7::int4[], $8::text[], $9::int4[], $10::text[], $11::text[], $12::boolean)`;
     this.version = `SELECT max(stream_version)::text FROM ${s}.events WHERE stream_id = $1`;
   }
@@ -84,9 +84,10 @@ export class PostgresAppender {
   }
 
   private async attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
-    const query = statement(this.append1, this.values(appends, announce));
+    const query = statement(this.appendText, this.values(appends, announce));
     if (this.hooks.beforeCommit === undefined) {
-      // A failed statement has rolled back its own transaction.
+      // A failed statement has rolled back its own transaction, and its connection is not reused (take_positions
+      // holds a session lock for a moment).
       const result = await queryInOneWrite<StateRow>(this.pool, query);
       return decide(appends, result.rows);
     }
@@ -95,14 +96,21 @@ export class PostgresAppender {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const results = decide(appends, (await client.query<StateRow>(query)).rows);
+      const written = await client.query<StateRow>(query).catch((error: Error) => {
+        // take_positions holds a session lock for a moment; a connection that failed inside it is not reused.
+        broken = error;
+        throw error;
+      });
+      const results = decide(appends, written.rows);
       await this.hooks.beforeCommit(appends.map((a) => a.streamId));
       await client.query('COMMIT');
       return results;
     } catch (error) {
-      await client.query('ROLLBACK').catch((e: Error) => {
-        broken = e;
-      });
+      if (!broken) {
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
+      }
       throw error;
     } finally {
       client.release(broken);
