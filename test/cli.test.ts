@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -224,6 +225,20 @@ describe('hindsight CLI', () => {
     tail.child.kill('SIGINT');
     expect(await tail.exited).toBe(0);
     expect(tail.out.stderr).toMatch(/followed 2 events, the last at position 3/);
+  });
+
+  it.concurrent('serve on a port in use says so and exits, leaving nothing running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const server = start(['serve', '--port', String(port)], { HINDSIGHT_DATA: join(dir, 'taken') });
+      children.push(server.child);
+      expect(await server.exited).toBe(1);
+      expect(server.out.stderr).toMatch(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
   });
 
   it.concurrent('serve listens on the port it is given (0: a free one), prints it and its admin token, and stops on SIGTERM', async () => {

@@ -53,7 +53,18 @@ export async function serve(flags: ServeFlags): Promise<void> {
     logger: { level: flags.logLevel, stream: process.stderr },
     metrics: { registry: processMetrics() },
   });
-  const address = await app.listen({ port, host: flags.host });
+  let address: string;
+  try {
+    address = await app.listen({ port, host: flags.host });
+  } catch (error) {
+    // A port in use, say: nothing may keep the process alive after it says so.
+    await app.close();
+    await service.sagas.stop();
+    await runner.stop();
+    await opened.store.close();
+    claim?.release();
+    throw error;
+  }
   console.log(`Hindsight is serving ${opened.description}`);
   console.log(`listening on ${address} (API description: ${address}/openapi.json)`);
   console.log(tokens.message);
