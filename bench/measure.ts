@@ -51,8 +51,11 @@ export async function measureScenario(
           const target = targets.create(backend, `${scenario.name}_${system.id}`);
           process.stderr.write(`  ${where}  ${system.label}: seeding\n`);
           try {
-            const log = await system.open(target, durability);
-            await scenario.seed(log, size).finally(() => log.close());
+            const seed = async () => {
+              const log = await system.open(target, durability);
+              await scenario.seed?.(log, size).finally(() => log.close());
+            };
+            await (system.role === 'peer' ? survivingCrashes(seed) : seed());
             seeded.set(system, target);
           } catch (error) {
             await targets.remove(target).catch(() => {});
@@ -67,7 +70,8 @@ export async function measureScenario(
         if (sittingOut(system) || (scenario.seed && !seeded.has(system))) continue;
         const target = seeded.get(system) ?? targets.create(backend, `${scenario.name}_${system.id}`);
         try {
-          const sample = await scenario.measure({ system, target, durability }, size);
+          const measure = () => scenario.measure({ system, target, durability }, size);
+          const sample = system.role === 'peer' ? await survivingCrashes(measure) : await measure();
           samples.get(system)?.push(sample);
           process.stderr.write(
             `  ${where}  ${system.label} run ${run + 1}/${runs}: ${rate(sample.eventsPerSecond)} ${scenario.unit ?? 'events/s'}${sample.extra ? ` ${JSON.stringify(sample.extra)}` : ''}\n`,
@@ -164,4 +168,22 @@ function judge(
     met: misses.length === 0,
     misses,
   };
+}
+
+/**
+ * Runs a peer's work so that an error its driver throws outside any promise (emmett-sqlite's driver emits an
+ * 'error' event nobody listens to when two calls share its connection) fails this run instead of the process.
+ */
+async function survivingCrashes<T>(work: () => Promise<T>): Promise<T> {
+  let crash: (error: unknown) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => {
+    crash = reject;
+  });
+  const onCrash = (error: unknown) => crash(error);
+  process.on('uncaughtException', onCrash);
+  try {
+    return await Promise.race([work(), crashed]);
+  } finally {
+    process.off('uncaughtException', onCrash);
+  }
 }
