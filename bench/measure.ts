@@ -173,17 +173,32 @@ function judge(
 /**
  * Runs a peer's work so that an error its driver throws outside any promise (emmett-sqlite's driver emits an
  * 'error' event nobody listens to when two calls share its connection) fails this run instead of the process.
+ * The same driver may throw again later from work a failed run left behind: such errors (node-sqlite3's, not
+ * better-sqlite3's, which are always thrown into a call) are reported and otherwise ignored.
  */
 async function survivingCrashes<T>(work: () => Promise<T>): Promise<T> {
-  let crash: (error: unknown) => void = () => {};
+  if (!sinkInstalled) {
+    sinkInstalled = true;
+    process.on('uncaughtException', (error: Error & { code?: unknown }) => {
+      if (crashCurrent) return crashCurrent(error);
+      const fromPeerDriver =
+        typeof error.code === 'string' && /^SQLITE_/.test(error.code) && error.name !== 'SqliteError';
+      if (!fromPeerDriver) {
+        console.error(error);
+        process.exit(1);
+      }
+      process.stderr.write(`  a peer's driver threw after its run had failed (ignored): ${error.message}\n`);
+    });
+  }
   const crashed = new Promise<never>((_, reject) => {
-    crash = reject;
+    crashCurrent = reject;
   });
-  const onCrash = (error: unknown) => crash(error);
-  process.on('uncaughtException', onCrash);
   try {
     return await Promise.race([work(), crashed]);
   } finally {
-    process.off('uncaughtException', onCrash);
+    crashCurrent = undefined;
   }
 }
+
+let sinkInstalled = false;
+let crashCurrent: ((error: unknown) => void) | undefined;
