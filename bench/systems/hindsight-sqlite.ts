@@ -88,6 +88,11 @@ export function openedLog(opened: OpenedStore): OpenLog {
       const runner = runnerFor(opened, 1, {}, balancesProjection(opened.backend, 1, 'Deposited'));
       await runner.start();
       await runner.waitFor('balances', await store.headPosition(), { timeoutMs: 3_600_000 });
+      // On PostgreSQL the runner takes the projection's lease a moment after start (the last run's owner has
+      // just let go); a rebuild is refused until it holds it.
+      while ((await runner.status()).find((s) => s.name === 'balances')?.state === 'standby') {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       return {
         async rebuild() {
           await runner.rebuild('balances');
