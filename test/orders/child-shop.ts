@@ -31,6 +31,14 @@ if (mode === '--finish') {
     );
     const afterSale = shop.runner.status().filter((s) => s.saga !== 'fulfilment' && s.active > 0);
     if (open.length === 0 && afterSale.length === 0) break;
+    // A compensation that ran out of tries leaves its saga stuck: the operator retries it.
+    for (const kind of shop.runner.status()) {
+      for (const id of kind.stuck) {
+        await shop.runner
+          .retry(kind.saga, id, { actor: 'ops', reason: 'the provider is back' })
+          .catch(() => {});
+      }
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   await shop.stop();
