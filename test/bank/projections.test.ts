@@ -90,6 +90,27 @@ async function checkViews(store: EventStore, views: BankViews, runner: Projectio
   return actual;
 }
 
+const fastRunner = { batchSize: 7, pollIntervalMs: 10 };
+
+/** Random traffic, then the views must equal the fold of the log, live and again after rebuilding each one. */
+async function foldAndRebuild(
+  store: EventStore,
+  views: BankViews,
+  runner: ProjectionRunner,
+  seed: number,
+): Promise<void> {
+  await runner.start();
+  try {
+    await traffic(store, seed);
+    const live = await checkViews(store, views, runner);
+    for (const name of names) await runner.rebuild(name);
+    expect(await checkViews(store, views, runner)).toEqual(live);
+  } finally {
+    await runner.stop();
+    await store.close();
+  }
+}
+
 describe('bank projections on SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hindsight-bank-views-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,20 +127,7 @@ describe('bank projections on SQLite', () => {
   it('hold the fold of the log, live in small batches and after a rebuild (same alert ids)', async () => {
     const store = createSqliteEventStore({ file: join(dir, 'events.sqlite'), durability: 'normal' });
     const views = sqliteBankViews(store);
-    const runner = createSqliteProjectionRunner(store, views.projections, {
-      batchSize: 7,
-      pollIntervalMs: 10,
-    });
-    await runner.start();
-    try {
-      await traffic(store, 1);
-      const live = await checkViews(store, views, runner);
-      for (const name of names) await runner.rebuild(name);
-      expect(await checkViews(store, views, runner)).toEqual(live);
-    } finally {
-      await runner.stop();
-      await store.close();
-    }
+    await foldAndRebuild(store, views, createSqliteProjectionRunner(store, views.projections, fastRunner), 1);
   });
 });
 
@@ -130,19 +138,11 @@ describePostgres('bank projections on PostgreSQL', () => {
   it('hold the fold of the log, live in small batches and after a rebuild (same alert ids)', async () => {
     const store = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 6 });
     const views = postgresBankViews(store);
-    const runner = createPostgresProjectionRunner(store, views.projections, {
-      batchSize: 7,
-      pollIntervalMs: 10,
-    });
-    await runner.start();
-    try {
-      await traffic(store, 2);
-      const live = await checkViews(store, views, runner);
-      for (const name of names) await runner.rebuild(name);
-      expect(await checkViews(store, views, runner)).toEqual(live);
-    } finally {
-      await runner.stop();
-      await store.close();
-    }
+    await foldAndRebuild(
+      store,
+      views,
+      createPostgresProjectionRunner(store, views.projections, fastRunner),
+      2,
+    );
   });
 });
