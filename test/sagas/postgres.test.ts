@@ -1,5 +1,6 @@
 // Sagas on PostgreSQL: the order workflow's promises hold there too, and when two processes share a schema
 // one runs each kind of saga at a time; when its owner dies, the other takes over and finishes every saga.
+import { createSagaRunner, defineSaga, type SagaDefinition } from 'hindsight';
 import { createPostgresEventStore, type PostgresEventStore, postgresOwnership } from 'hindsight/postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -14,13 +15,16 @@ describePostgres('sagas on PostgreSQL', () => {
   const schema = uniqueSchema('sagas');
   let a: PostgresEventStore;
   let b: PostgresEventStore;
+  let c: PostgresEventStore;
   beforeAll(async () => {
     a = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 6 });
     b = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 6 });
+    c = await createPostgresEventStore({ connectionString: databaseUrl, schema, poolSize: 4 });
   });
   afterAll(async () => {
     await a.close().catch(() => {});
     await b.close();
+    await c.close();
     await dropSchema(schema);
   });
 
@@ -41,6 +45,34 @@ describePostgres('sagas on PostgreSQL', () => {
       },
     });
   };
+
+  it('a saga started in a process that does not own its kind is found and run by the owner', async () => {
+    const ran: string[] = [];
+    const greet = defineSaga<{ name: string }>({
+      name: 'greet',
+      steps: [{ name: 'say', action: async (c) => void ran.push(`${c.input.name} by ${c.metadata.actor}`) }],
+    });
+    const runnerOn = (store: PostgresEventStore) =>
+      createSagaRunner(store, [greet as SagaDefinition<unknown>], {
+        ownership: postgresOwnership(store, { retryMs: 100, heartbeatMs: 500 }),
+        pollIntervalMs: 50,
+      });
+    const owner = runnerOn(b);
+    await owner.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const other = runnerOn(c);
+    await other.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(other.status()[0]?.state).toBe('standby');
+    const started = await other.startSaga(greet, 'g1', { name: 'ada' }, { actor: 'bo' });
+    expect(started.created).toBe(true);
+    const done = await other.waitFor('greet', 'g1', { timeoutMs: 10_000 });
+    expect(done.status).toBe('completed');
+    expect(ran).toEqual(['ada by bo']);
+    expect(owner.status()[0]?.state).toBe('running');
+    await other.stop();
+    await owner.stop();
+  });
 
   it('one process runs the sagas; when it dies mid-way the other takes over and every saga ends cleanly', async () => {
     const first = shopOn(a, 1);
