@@ -56,7 +56,17 @@ export const rawPostgres: BenchSystem = {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        let version = versions.get(streamId) ?? 0;
+        // Read from the table the first time a stream is seen in this open (a log opened again already has it).
+        let version =
+          versions.get(streamId) ??
+          Number(
+            (
+              await client.query<{ v: string }>(
+                `SELECT coalesce(max(stream_version), 0) AS v FROM ${table} WHERE stream_id = $1`,
+                [streamId],
+              )
+            ).rows[0]?.v ?? 0,
+          );
         const at = new Date();
         for (const e of events) {
           version++;

@@ -50,9 +50,14 @@ export const rawSqlite: BenchSystem = {
       >(`SELECT position, id, stream_id, stream_version, type, schema_version, data,
         metadata, recorded_at FROM events WHERE position >= ? ORDER BY position LIMIT ?`)
       .raw(true);
+    // Stream versions kept in memory, read from the file the first time a stream is seen in this open (a log
+    // opened again, as the growth scenario does, already has them).
     const versions = new Map<string, number>();
+    const lastVersion = db
+      .prepare<[string], number>('SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = ?')
+      .pluck();
     const write = db.transaction((streamId: string, events: Parameters<OpenLog['append']>[1]) => {
-      let version = versions.get(streamId) ?? 0;
+      let version = versions.get(streamId) ?? (lastVersion.get(streamId) as number);
       const at = Date.now();
       for (const e of events) {
         version++;
