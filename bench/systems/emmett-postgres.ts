@@ -1,13 +1,7 @@
 import { importPeer } from '../peers.js';
 import { withClient } from '../targets.js';
-import { amountOf, type BalanceState, evolveBalance } from '../workload.js';
-import {
-  type EmmettCore,
-  type EmmettEventStore,
-  type EmmettReadEvent,
-  emmettRetries,
-  toEmmett,
-} from './emmett.js';
+import { amountOf } from '../workload.js';
+import { type EmmettCore, type EmmettEventStore, type EmmettReadEvent, emmettWrites } from './emmett.js';
 import type { BenchSystem, OpenLog } from './types.js';
 
 interface Sql {
@@ -76,15 +70,8 @@ export const emmettPostgres: BenchSystem = {
     const connectionString = inSchema(target.connectionString, target.schema);
     const store = emmett.getPostgreSQLEventStore(connectionString);
     await store.schema.migrate();
-    const handle = core.CommandHandler<BalanceState>({
-      evolve: evolveBalance,
-      initialState: () => ({ balance: 0 }),
-      retry: { onVersionConflict: emmettRetries },
-    });
     return {
-      async append(streamId, events) {
-        await store.appendToStream(streamId, events.map(toEmmett));
-      },
+      ...emmettWrites(core, store),
       async replay(visit) {
         const pool = dumbo({ connectionString });
         try {
@@ -98,21 +85,6 @@ export const emmettPostgres: BenchSystem = {
         } finally {
           await pool.close();
         }
-      },
-      async load(streamId) {
-        const { currentStreamVersion, state } = await store.aggregateStream(streamId, {
-          evolve: evolveBalance,
-          initialState: () => ({ balance: 0 }),
-        });
-        return { version: Number(currentStreamVersion), balance: state.balance };
-      },
-      async command(streamId, deposit) {
-        let attempts = 0;
-        await handle(store, streamId, () => {
-          attempts++;
-          return toEmmett(deposit);
-        });
-        return { attempts };
       },
       async balancesView() {
         // Emmett's own rebuild: rebuildPostgreSQLProjections runs a projector from the beginning of the log

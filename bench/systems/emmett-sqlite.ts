@@ -1,12 +1,6 @@
 import { importPeer } from '../peers.js';
-import { amountOf, type BalanceState, evolveBalance } from '../workload.js';
-import {
-  type EmmettCore,
-  type EmmettEventStore,
-  type EmmettReadEvent,
-  emmettRetries,
-  toEmmett,
-} from './emmett.js';
+import { amountOf } from '../workload.js';
+import { type EmmettCore, type EmmettEventStore, type EmmettReadEvent, emmettWrites } from './emmett.js';
 import type { BenchSystem, OpenLog } from './types.js';
 
 interface SqliteConnection {
@@ -59,15 +53,8 @@ export const emmettSqlite: BenchSystem = {
     const core = await importPeer<EmmettCore>('sqlite', '@event-driven-io/emmett');
     const fileName = target.file;
     const store = emmett.getSQLiteEventStore({ fileName });
-    const handle = core.CommandHandler<BalanceState>({
-      evolve: evolveBalance,
-      initialState: () => ({ balance: 0 }),
-      retry: { onVersionConflict: emmettRetries },
-    });
     return {
-      async append(streamId, events) {
-        await store.appendToStream(streamId, events.map(toEmmett));
-      },
+      ...emmettWrites(core, store),
       async replay(visit) {
         const connection = emmett.sqliteConnection({ fileName });
         try {
@@ -81,21 +68,6 @@ export const emmettSqlite: BenchSystem = {
         } finally {
           connection.close();
         }
-      },
-      async load(streamId) {
-        const { currentStreamVersion, state } = await store.aggregateStream(streamId, {
-          evolve: evolveBalance,
-          initialState: () => ({ balance: 0 }),
-        });
-        return { version: Number(currentStreamVersion), balance: state.balance };
-      },
-      async command(streamId, deposit) {
-        let attempts = 0;
-        await handle(store, streamId, () => {
-          attempts++;
-          return toEmmett(deposit);
-        });
-        return { attempts };
       },
       async balancesView() {
         return {
