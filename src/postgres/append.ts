@@ -1,10 +1,18 @@
 import type pg from 'pg';
 import type { AppendResult } from '../store/event-store.js';
-import type { StoredIdentity } from '../store/idempotency.js';
 import type { PreparedAppend } from '../store/prepare-append.js';
 import { toSafeInteger } from '../store/safe-integer.js';
+import {
+  type BatchMember,
+  batchValues,
+  decideBatch,
+  expectedCodes,
+  lockKeys,
+  type MemberOutcome,
+  readState,
+  type StateRow,
+} from './append-batch.js';
 import { conflictOf, overflowOf } from './database-errors.js';
-import { streamLockKey } from './locks.js';
 import { duplicateId, planAppend } from './plan.js';
 import { queryInOneWrite, statement } from './statement.js';
 
@@ -22,20 +30,9 @@ export interface PostgresStoreHooks {
   beforeCommit?(streamIds: readonly string[]): Promise<void>;
 }
 
-type StateRow = [
-  id: string | null,
-  streamId: string | null,
-  version: string | null,
-  position: string | null,
-  type: string | null,
-  data: string | null,
-];
-
 // Appends to one stream wait for each other, so a stream-version conflict means a writer that bypassed the
 // store; retrying reads the version it wrote. The bound is there so that a bug can never spin.
 const maxAttempts = 3;
-
-const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
 
 /**
  * An append is one statement, `append_events` (schema.ts): it locks the streams, reads their versions and any
@@ -45,6 +42,7 @@ const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
  */
 export class PostgresAppender {
   private readonly appendText: string;
+  private readonly batchText: string;
   private readonly version: string;
 
   constructor(
@@ -55,6 +53,9 @@ export class PostgresAppender {
   ) {
     this.appendText = `SELECT * FROM ${s}.append_events($1::bigint[], $2::text[], $3::bigint[], $4::int4[],
       $5::text[], $6::int4[], $7::int4[], $8::text[], $9::int4[], $10::text[], $11::text[], $12::boolean)`;
+    this.batchText = `SELECT * FROM ${s}.append_batch($1::bigint[], $2::text[], $3::int4[], $4::int4[],
+      $5::bigint[], $6::int4[], $7::text[], $8::int4[], $9::int4[], $10::text[], $11::int4[], $12::text[],
+      $13::text[], $14::boolean)`;
     this.version = `SELECT max(stream_version)::text FROM ${s}.events WHERE stream_id = $1`;
   }
 
@@ -83,13 +84,33 @@ export class PostgresAppender {
     return version == null ? 0 : toSafeInteger(version, `stream ${streamId} version`);
   }
 
-  private async attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
+  /**
+   * Appends many independent members in one transaction (group commit): each member is checked and written, or
+   * refused, on its own, and all that write share one COMMIT. A statement that fails as a whole (a concurrent
+   * append in another process took an id, a lost connection) fails every member with its error; the caller
+   * then tries them one by one.
+   */
+  async appendBatch(members: readonly BatchMember[], announce: boolean): Promise<MemberOutcome[]> {
+    const query = statement(this.batchText, batchValues(this.schema, members, announce));
+    return this.run(query, members.flat(), (rows) => decideBatch(members, rows));
+  }
+
+  private attempt(appends: readonly PreparedAppend[], announce: boolean): Promise<AppendResult[]> {
     const query = statement(this.appendText, this.values(appends, announce));
+    return this.run(query, appends, (rows) => decide(appends, rows));
+  }
+
+  /** Runs an append statement as its own transaction, or, with the test hook, inside BEGIN ... COMMIT. */
+  private async run<T>(
+    query: pg.QueryArrayConfig,
+    appends: readonly PreparedAppend[],
+    outcome: (rows: readonly StateRow[]) => T,
+  ): Promise<T> {
     if (this.hooks.beforeCommit === undefined) {
       // A failed statement has rolled back its own transaction, and its connection is not reused (take_positions
       // holds a session lock for a moment).
       const result = await queryInOneWrite<StateRow>(this.pool, query);
-      return decide(appends, result.rows);
+      return outcome(result.rows);
     }
     // Tests hold the transaction open after the write: the same statement inside BEGIN ... COMMIT.
     const client = await this.pool.connect();
@@ -101,7 +122,7 @@ export class PostgresAppender {
         broken = error;
         throw error;
       });
-      const results = decide(appends, written.rows);
+      const results = outcome(written.rows);
       await this.hooks.beforeCommit(appends.map((a) => a.streamId));
       await client.query('COMMIT');
       return results;
@@ -117,10 +138,7 @@ export class PostgresAppender {
     }
   }
 
-  // One global order of stream locks (by key), so two multi-stream appends never wait for each other in a cycle.
   private values(appends: readonly PreparedAppend[], announce: boolean): unknown[] {
-    const keys = [...new Set(appends.map((a) => streamLockKey(this.schema, a.streamId)))];
-    keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     const streamIds: string[] = [];
     const expected: number[] = [];
     const counts: number[] = [];
@@ -146,7 +164,7 @@ export class PostgresAppender {
       });
     });
     return [
-      keys,
+      lockKeys(this.schema, streamIds),
       streamIds,
       expected,
       counts,
@@ -168,25 +186,9 @@ export class PostgresAppender {
  * agrees with the statement on whether to write.
  */
 function decide(appends: readonly PreparedAppend[], rows: readonly StateRow[]): AppendResult[] {
-  const versions = new Map<string, number>();
-  const stored: StoredIdentity[] = [];
-  let lastPosition: string | undefined;
-  for (const [id, streamId, version, position, type, data] of rows) {
-    if (streamId === null) lastPosition = position ?? undefined;
-    else if (id === null) versions.set(streamId, toSafeInteger(version ?? '0', `stream ${streamId} version`));
-    else {
-      stored.push({
-        id,
-        streamId,
-        streamVersion: toSafeInteger(version ?? '0', `stream ${streamId} version`),
-        position: toSafeInteger(position ?? '0', 'position'),
-        type: type ?? '',
-        data: data ?? '',
-      });
-    }
-  }
+  const { versions, stored, written } = readState(rows);
   const plan = planAppend(appends, { versions, stored });
-  if (plan.kind === 'write' && lastPosition !== undefined) return plan.results(lastPosition);
-  if (plan.kind === 'retry' && lastPosition === undefined) return plan.results;
+  if (plan.kind === 'write' && written !== undefined) return plan.results(written.lastPosition);
+  if (plan.kind === 'retry' && written === undefined) return plan.results;
   throw new Error(`append_events and planAppend disagree on whether to write (${plan.kind})`);
 }

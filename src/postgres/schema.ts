@@ -247,6 +247,99 @@ export const migrations: readonly Migration[] = [
       ALTER FUNCTION ${s}.read_head() SET plan_cache_mode = force_generic_plan;
     `,
   },
+  {
+    version: 8,
+    name: 'group commit: many appends in one statement',
+    // Many independent appends (members) in one transaction, each checked on its own, as append_events checks
+    // one: a member with an id already stored, an expected version not met, or a version past 2^53 - 1 writes
+    // nothing, and the others still write. Members are decided in order against versions that include the
+    // members written before them, so appends to one stream chain within a batch. Positions are taken once for
+    // the whole batch (one take_positions per transaction keeps transaction id order equal to position order,
+    // which readers rely on). Entries are the members' streams: entry_members says whose, entry_streams which
+    // of stream_ids; events point at their entry. What it read comes back as append_events returns it, and the
+    // last row carries the last position and the written members, so the client decides each member with
+    // plan.ts and checks that both agree.
+    sql: (s) => `
+      CREATE FUNCTION ${s}.append_batch(lock_keys bigint[], stream_ids text[], entry_members integer[],
+        entry_streams integer[], expected bigint[], counts integer[], ids text[], event_entries integer[],
+        offsets integer[], types text[], schema_versions integer[], data text[], metadata text[], announce boolean)
+      RETURNS TABLE (r_id text, r_stream_id text, r_version text, r_position text, r_type text, r_data text)
+      LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $fn$
+      DECLARE
+        k bigint;
+        versions bigint[];
+        stored_members integer[];
+        bases bigint[];
+        skips integer[];
+        written integer[] := '{}';
+        entries integer := cardinality(entry_members);
+        first_entry integer := 1;
+        last_entry integer;
+        member integer;
+        x integer;
+        ok boolean;
+        total integer := 0;
+        taken record;
+      BEGIN
+        IF NOT announce THEN
+          PERFORM set_config('hindsight.announce', 'off', true);
+        END IF;
+        FOREACH k IN ARRAY lock_keys LOOP
+          PERFORM pg_advisory_xact_lock(k);
+        END LOOP;
+        SELECT array_agg(coalesce((SELECT max(e.stream_version) FROM ${s}.events e
+            WHERE e.stream_id = w.stream_id), 0) ORDER BY w.n)
+          INTO versions FROM unnest(stream_ids) WITH ORDINALITY AS w(stream_id, n);
+        RETURN QUERY SELECT e.id, e.stream_id, e.stream_version::text, e.position::text, e.type, e.data::text
+          FROM ${s}.events e WHERE e.id = ANY(ids);
+        RETURN QUERY SELECT NULL::text, w.stream_id, w.version::text, NULL::text, NULL::text, NULL::text
+          FROM unnest(stream_ids, versions) AS w(stream_id, version);
+        SELECT coalesce(array_agg(DISTINCT entry_members[ev.entry]), '{}') INTO stored_members
+          FROM unnest(ids, event_entries) AS ev(id, entry)
+          WHERE EXISTS (SELECT 1 FROM ${s}.events e WHERE e.id = ev.id);
+        bases := array_fill(NULL::bigint, ARRAY[entries]);
+        skips := array_fill(0, ARRAY[entries]);
+        WHILE first_entry <= entries LOOP
+          member := entry_members[first_entry];
+          last_entry := first_entry;
+          WHILE last_entry < entries AND entry_members[last_entry + 1] = member LOOP
+            last_entry := last_entry + 1;
+          END LOOP;
+          ok := NOT (member = ANY(stored_members));
+          FOR x IN first_entry..last_entry LOOP
+            IF versions[entry_streams[x]] + counts[x] > 9007199254740991 OR NOT (expected[x] = -1
+                OR (expected[x] = -2 AND versions[entry_streams[x]] > 0)
+                OR expected[x] = versions[entry_streams[x]]) THEN
+              ok := false;
+            END IF;
+          END LOOP;
+          IF ok THEN
+            FOR x IN first_entry..last_entry LOOP
+              bases[x] := versions[entry_streams[x]];
+              versions[entry_streams[x]] := bases[x] + counts[x];
+              skips[x] := total;
+              total := total + counts[x];
+            END LOOP;
+            written := written || member;
+          END IF;
+          first_entry := last_entry + 1;
+        END LOOP;
+        IF total = 0 THEN
+          RETURN;
+        END IF;
+        SELECT * INTO taken FROM ${s}.take_positions(total);
+        INSERT INTO ${s}.events (position, transaction_id, recorded_at,
+          id, stream_id, stream_version, type, schema_version, data, metadata)
+        SELECT taken.last_position - total + skips[e.entry] + e.o, taken.transaction_id, taken.taken_at,
+          e.id, stream_ids[entry_streams[e.entry]], bases[e.entry] + e.o, e.type, e.sv, e.d::json, e.m::json
+        FROM unnest(ids, event_entries, offsets, types, schema_versions, data, metadata)
+          AS e(id, entry, o, type, sv, d, m)
+        WHERE bases[e.entry] IS NOT NULL;
+        RETURN QUERY SELECT NULL::text, NULL::text, total::text, taken.last_position::text, NULL::text,
+          array_to_string(written, ',');
+      END $fn$;
+    `,
+  },
 ];
 
 /** Creates the schema if it is missing and applies the migrations it has not seen yet. */

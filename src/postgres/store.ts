@@ -14,6 +14,7 @@ import { type PreparedAppend, prepareAppend, prepareAppends } from '../store/pre
 import { checkReadAllOptions, checkReadStreamOptions } from '../store/read-options.js';
 import { PostgresAppender, type PostgresStoreHooks } from './append.js';
 import { dedicatedClient } from './connection.js';
+import { type GroupCommitOptions, PostgresGroupCommit } from './group-commit.js';
 import { checkSchemaName, quoteIdentifier } from './identifier.js';
 import { AppendAnnouncer, AppendNotifications, appendChannel } from './notifications.js';
 import { PostgresReader } from './read.js';
@@ -24,6 +25,8 @@ interface CommonOptions {
   schema?: string;
   /** Largest event (data plus metadata as JSON, in bytes); default 1 MiB. */
   maxEventBytes?: number;
+  /** How concurrent appends share transactions (see `GroupCommitOptions`); the defaults suit most loads. */
+  groupCommit?: GroupCommitOptions;
   /** For tests only: see `PostgresStoreHooks`. */
   hooks?: PostgresStoreHooks;
 }
@@ -103,16 +106,18 @@ export async function createPostgresEventStore(
     work.then(done, done);
     return work;
   };
-  const append = async (prepared: PreparedAppend[]): Promise<AppendResult[]> => {
-    // Alone, an append announces itself from inside its transaction at no cost; overlapping others, it would make
-    // their commits wait for each other (docs/postgres.md), so one NOTIFY after COMMIT serves them all.
-    const solo = inFlight.size === 0;
-    const results = await track(appender.append(prepared, solo));
-    if (!solo) announcer.announce();
-    // Listeners here hear this store's appends at once; other processes' arrive by NOTIFY.
-    notifications.wake();
-    return results;
-  };
+  const groupCommit = new PostgresGroupCommit(
+    appender,
+    (announced) => {
+      // A transaction that overlapped another of this store did not announce itself (that would make their
+      // commits wait for each other: docs/postgres.md); one NOTIFY after COMMIT serves them all.
+      if (!announced) announcer.announce();
+      // Listeners here hear this store's appends at once; other processes' arrive by NOTIFY.
+      notifications.wake();
+    },
+    options.groupCommit,
+  );
+  const append = (prepared: PreparedAppend[]): Promise<AppendResult[]> => track(groupCommit.submit(prepared));
 
   return {
     pool,
