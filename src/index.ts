@@ -6,6 +6,7 @@ export {
   handleCommand,
 } from './commands/handle-command.js';
 export { type LoadedState, type LoadStateOptions, loadState } from './commands/load-state.js';
+export { createStateCache, type StateCache, type StateCacheOptions } from './commands/state-cache.js';
 export {
   type CommandOf,
   type Decider,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   createMemorySnapshotStore,
+  createStateCache,
   type EventStore,
   handleCommand,
   isHindsightError,
@@ -372,6 +373,92 @@ function describeCommands(stores: CommandSuiteOptions): void {
       expect((await loadState(store, 'acc', account, { snapshots: p })).snapshotVersion).toBe(6);
       expect(await snapshots.deleteAll()).toBeGreaterThan(0);
       expect((await loadState(store, 'acc', account, { snapshots: p })).state.balance).toBe(14);
+    });
+  });
+
+  describe('state cache', () => {
+    it('a command starts from the cached state and still sees what other processes appended', async () => {
+      const cache = createStateCache<AccountState>();
+      const other = await opened.reopen();
+      await handleCommand(
+        store,
+        'acc',
+        account,
+        { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+        { cache },
+      );
+      await handleCommand(store, 'acc', account, deposit(100), { cache });
+      expect(cache.peek('acc')).toMatchObject({ streamVersion: 2, state: { balance: 100 } });
+      // Another process moves the stream on: the cached state is behind, and the next command must see it.
+      await handleCommand(other, 'acc', account, withdraw(80));
+      await expect(handleCommand(store, 'acc', account, withdraw(30), { cache })).rejects.toMatchObject({
+        code: 'InsufficientFunds',
+      });
+      expect(cache.peek('acc')).toMatchObject({ streamVersion: 3, state: { balance: 20 } });
+      const r = await handleCommand(store, 'acc', account, withdraw(20), { cache });
+      expect(r).toMatchObject({ streamVersion: 4, state: { balance: 0 }, attempts: 1 });
+      expect((await loadState(store, 'acc', account)).state).toEqual(r.state);
+    });
+
+    it('concurrent commands through two processes, both caching, all land once and agree with the log', async () => {
+      const other = await opened.reopen();
+      const mine = createStateCache<AccountState>();
+      const theirs = createStateCache<AccountState>();
+      await open(store, 'hot');
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          i % 2
+            ? handleCommand(other, 'hot', account, deposit(i + 1), { cache: theirs })
+            : handleCommand(store, 'hot', account, deposit(i + 1), { cache: mine }),
+        ),
+      );
+      expect(results.some((r) => r.attempts > 1)).toBe(true);
+      const { state, streamVersion } = await loadState(store, 'hot', account);
+      expect(state.balance).toBe((30 * 31) / 2);
+      expect(streamVersion).toBe(31);
+      const last = await handleCommand(store, 'hot', account, deposit(1), { cache: mine });
+      expect(last.state.balance).toBe(state.balance + 1);
+    });
+
+    it('takes snapshots on the policy’s schedule and forgets the least recently used streams', async () => {
+      const cache = createStateCache<AccountState>({ maxStreams: 2 });
+      const p: SnapshotPolicy<AccountState> = {
+        store: snapshotStore,
+        name: 'account',
+        shapeVersion: 1,
+        every: 3,
+      };
+      for (const id of ['a', 'b', 'c']) {
+        await handleCommand(
+          store,
+          id,
+          account,
+          { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+          { cache, snapshots: p },
+        );
+      }
+      expect(cache.size).toBe(2);
+      expect(cache.peek('a')).toBeUndefined();
+      for (let i = 0; i < 6; i++)
+        await handleCommand(store, 'c', account, deposit(1), { cache, snapshots: p });
+      expect((await loadState(store, 'c', account, { snapshots: p })).snapshotVersion).toBe(6);
+      cache.clear();
+      expect(cache.size).toBe(0);
+      expect((await handleCommand(store, 'c', account, deposit(1), { cache })).state.balance).toBe(7);
+    });
+
+    it('refuses a second store or decider', async () => {
+      const cache = createStateCache<AccountState>();
+      await open(store, 'acc');
+      await handleCommand(store, 'acc', account, deposit(1), { cache });
+      const other = await opened.reopen();
+      await expect(handleCommand(other, 'acc', account, deposit(1), { cache })).rejects.toThrow(
+        /one store and one decider/,
+      );
+      const twin = { ...account };
+      await expect(handleCommand(store, 'acc', twin, deposit(1), { cache })).rejects.toThrow(
+        /one store and one decider/,
+      );
     });
   });
 

@@ -10,8 +10,9 @@ import type { EventMetadata, ExpectedVersion, NewEvent, RecordedEvent } from '..
 import type { SnapshotPolicy } from '../snapshots/policy.js';
 import type { EventStore } from '../store/event-store.js';
 import { commandFingerprint, deriveEventId } from './event-ids.js';
-import { type LoadedState, loadState } from './load-state.js';
+import { foldFrom, type LoadedState, loadState } from './load-state.js';
 import { saveSnapshotIfDue } from './save-snapshot.js';
+import { LruStateCache, type StateCache } from './state-cache.js';
 import { StreamLocks } from './stream-lock.js';
 
 export interface HandleCommandOptions<State> {
@@ -25,6 +26,11 @@ export interface HandleCommandOptions<State> {
   /** Put on every event: `actor`, `correlationId`, `causationId` and any keys of the caller's. */
   metadata?: EventMetadata;
   snapshots?: SnapshotPolicy<State>;
+  /**
+   * Start from the state the last command on this stream left (`createStateCache`), reading only the events
+   * after it, instead of loading a snapshot and its tail.
+   */
+  cache?: StateCache<State>;
   /** How many times to load and decide when concurrent writers win the race; default 20. */
   maxAttempts?: number;
 }
@@ -84,6 +90,7 @@ async function decideAndAppend<Command extends Message, Event extends Message, S
   options: HandleCommandOptions<State>,
 ): Promise<CommandResult<Event, State>> {
   const maxAttempts = options.maxAttempts ?? 20;
+  const cache = options.cache instanceof LruStateCache ? (options.cache as LruStateCache<State>) : undefined;
   const key = options.idempotencyKey;
   const fingerprint = key === undefined ? undefined : commandFingerprint(command);
   const commandId = randomUUID();
@@ -93,7 +100,12 @@ async function decideAndAppend<Command extends Message, Event extends Message, S
       const earlier = await replayEarlier(store, streamId, decider, key, fingerprint as string, options);
       if (earlier) return { ...earlier, attempts: attempt };
     }
-    const loaded = await loadState(store, streamId, decider, { snapshots: options.snapshots });
+    const cached = cache?.take(store, decider, streamId);
+    const loaded = cached
+      ? await foldFrom(store, streamId, decider, cached)
+      : await loadState(store, streamId, decider, { snapshots: options.snapshots });
+    // Kept even when the command is refused below: the next one starts from here.
+    cache?.keep(store, decider, streamId, loaded);
     const expected = options.expectedVersion;
     if (typeof expected === 'number' && expected !== loaded.streamVersion) {
       throw new WrongExpectedVersionError(streamId, expected, loaded.streamVersion);
@@ -120,7 +132,20 @@ async function decideAndAppend<Command extends Message, Event extends Message, S
         expectedVersion: expected ?? (loaded.streamVersion === 0 ? 'no_stream' : loaded.streamVersion),
       });
       const state = fold(decider, loaded.state, decided);
-      await saveSnapshotIfDue(store, streamId, options.snapshots, loaded.snapshotVersion, state, result);
+      const snapshotted = await saveSnapshotIfDue(
+        store,
+        streamId,
+        options.snapshots,
+        loaded.snapshotVersion,
+        state,
+        result,
+      );
+      cache?.keep(store, decider, streamId, {
+        state,
+        streamVersion: result.streamVersion,
+        position: result.position,
+        snapshotVersion: snapshotted ? result.streamVersion : loaded.snapshotVersion,
+      });
       return {
         state,
         events: decided.map((e, i) => ({

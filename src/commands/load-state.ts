@@ -35,16 +35,31 @@ export async function loadState<Event extends Message, State>(
 ): Promise<LoadedState<State>> {
   const start = options.snapshots && (await startFromSnapshot(options.snapshots, streamId, options.asOf));
   const snapshot = start?.snapshot;
-  let state = start ? start.state : decider.initialState();
-  let streamVersion = snapshot?.streamVersion ?? 0;
-  let position = snapshot?.position ?? 0;
-  const read = options.asOf ? { from: streamVersion + 1, asOf: options.asOf } : { from: streamVersion + 1 };
+  const from: LoadedState<State> = {
+    state: start ? start.state : decider.initialState(),
+    streamVersion: snapshot?.streamVersion ?? 0,
+    position: snapshot?.position ?? 0,
+    snapshotVersion: snapshot?.streamVersion ?? 0,
+  };
+  return foldFrom(store, streamId, decider, from, options.asOf);
+}
+
+/** Folds the events after `from` (up to `asOf` when given) onto its state. */
+export async function foldFrom<Event extends Message, State>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<Message, Event, State>, 'evolve'>,
+  from: LoadedState<State>,
+  asOf?: AsOf,
+): Promise<LoadedState<State>> {
+  let { state, streamVersion, position } = from;
+  const read = asOf ? { from: streamVersion + 1, asOf } : { from: streamVersion + 1 };
   for await (const event of store.readStream(streamId, read)) {
     state = decider.evolve(state, event as unknown as Event);
     streamVersion = event.streamVersion;
     position = event.position;
   }
-  return { state, streamVersion, position, snapshotVersion: snapshot?.streamVersion ?? 0 };
+  return { state, streamVersion, position, snapshotVersion: from.snapshotVersion };
 }
 
 async function startFromSnapshot<State>(

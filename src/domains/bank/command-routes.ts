@@ -1,5 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type EventStore, handleCommand, type SnapshotPolicy, type SnapshotStore } from 'hindsight';
+import {
+  createStateCache,
+  type EventStore,
+  handleCommand,
+  type SnapshotPolicy,
+  type SnapshotStore,
+  type StateCache,
+} from 'hindsight';
 import type { RouteInput, Routes } from 'hindsight/server';
 import { z } from 'zod';
 import { type AccountCommand, type AccountState, account, accountStream } from './account.js';
@@ -31,6 +38,7 @@ const refusals = ['AccountNotFound', 'AccountClosed', 'WrongExpectedVersion'] as
 async function runCommand(
   store: EventStore,
   snapshots: SnapshotPolicy<AccountState>,
+  cache: StateCache<AccountState>,
   accountId: string,
   command: AccountCommand,
   input: RouteInput<unknown, unknown, unknown>,
@@ -42,6 +50,7 @@ async function runCommand(
       expectedVersion: expectedVersion === 'any' ? undefined : expectedVersion,
       idempotencyKey: input.idempotencyKey,
       snapshots,
+      cache,
       // The token's actor, always: nothing the client sends can change who is recorded.
       metadata: {
         actor: input.caller?.actor ?? 'anonymous',
@@ -77,8 +86,10 @@ export function accountSnapshots(store: SnapshotStore): SnapshotPolicy<AccountSt
  */
 export function accountCommandRoutes(routes: Routes, store: EventStore, snapshotStore: SnapshotStore): void {
   const snapshots = accountSnapshots(snapshotStore);
+  // The accounts commanded lately, so a command reads only what was appended since the last (usually nothing).
+  const cache = createStateCache<AccountState>({ maxStreams: 10_000 });
   const run = (id: string, command: AccountCommand, input: RouteInput<unknown, unknown, unknown>) =>
-    runCommand(store, snapshots, id, command, input);
+    runCommand(store, snapshots, cache, id, command, input);
   routes.json({
     method: 'POST',
     path: '/accounts',

@@ -1,4 +1,5 @@
 import {
+  createStateCache,
   defineSaga,
   type EventStore,
   handleCommand,
@@ -42,6 +43,8 @@ export function transferSaga(
   options: { snapshots?: SnapshotPolicy<AccountState> } = {},
 ): SagaDefinition<TransferInput> {
   const { snapshots } = options;
+  // The legs' accounts, so a leg reads only what was appended to its account since the last leg there.
+  const cache = createStateCache<AccountState>({ maxStreams: 10_000 });
   return defineSaga<TransferInput>({
     name: 'transfer',
     describe: (t) => `transfer ${t.amount} from ${t.from} to ${t.to}`,
@@ -57,7 +60,7 @@ export function transferSaga(
             accountStream(input.from),
             account,
             { type: 'DebitTransfer', data: { transferId, to, amount } },
-            { idempotencyKey, metadata, snapshots },
+            { idempotencyKey, metadata, snapshots, cache },
           );
           return { position: result.position };
         },
@@ -68,7 +71,7 @@ export function transferSaga(
             accountStream(input.from),
             account,
             { type: 'RefundTransfer', data: { transferId, amount } },
-            { idempotencyKey, metadata, snapshots },
+            { idempotencyKey, metadata, snapshots, cache },
           );
         },
       },
@@ -83,7 +86,7 @@ export function transferSaga(
             accountStream(input.to),
             account,
             { type: 'CreditTransfer', data: { transferId, from, amount } },
-            { idempotencyKey, metadata, snapshots },
+            { idempotencyKey, metadata, snapshots, cache },
           );
           return { position: result.position };
         },
