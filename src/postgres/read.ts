@@ -8,19 +8,25 @@ import { queryInOneWrite, statement } from './statement.js';
 type Row = [string, string, string, string, string, string, string, string, string];
 
 // Named apart from the columns they come from: an ORDER BY name would otherwise sort the text, not the number.
-const columns = `position::text AS p, id, stream_id, stream_version::text AS v, type, schema_version::text AS sv,
-  data::text AS d, metadata::text AS m, round(date_part('epoch', recorded_at) * 1000)::bigint::text AS t`;
+// A stream's own read leaves out its stream id (the caller gave it): one string fewer to decode per event.
+const columnsOf = (
+  streamId: string,
+) => `position::text AS p, id, ${streamId}, stream_version::text AS v, type,
+  schema_version::text AS sv, data::text AS d, metadata::text AS m,
+  round(date_part('epoch', recorded_at) * 1000)::bigint::text AS t`;
+const columns = columnsOf('stream_id');
+const streamColumns = columnsOf('NULL::text');
 
 const unbounded = Number.MAX_SAFE_INTEGER;
 
 // The largest xid8: a frontier that filters nothing, for reads that stay at or below a head already reported.
 const noFrontier = '18446744073709551615';
 
-function toEvent(row: Row): RecordedEvent {
+function toEvent(row: Row, streamId = row[2]): RecordedEvent {
   return {
     position: toSafeInteger(row[0], 'position'),
     id: row[1],
-    streamId: row[2],
+    streamId,
     streamVersion: toSafeInteger(row[3], 'stream version'),
     type: row[4],
     schemaVersion: Number(row[5]),
@@ -79,13 +85,13 @@ export class PostgresReader {
       filters.push(`stream_version <= $${params.length}`);
     }
     filters.push(...bounds(o, params));
-    const text = `SELECT ${columns} FROM ${this.s}.events WHERE ${filters.join(' AND ')}
+    const text = `SELECT ${streamColumns} FROM ${this.s}.events WHERE ${filters.join(' AND ')}
       ORDER BY stream_version ${o.backwards ? 'DESC' : ''} LIMIT $${params.length + 1}`;
     let next = o.backwards ? Math.min(o.from ?? o.maxVersion, o.maxVersion) : (o.from ?? 1);
     return inBatches(
       async (count) => {
         params[1] = next;
-        const events = await this.rows(text, [...params, count]);
+        const events = await this.rows(text, [...params, count], streamId);
         const last = events[events.length - 1];
         if (last) next = o.backwards ? last.streamVersion - 1 : last.streamVersion + 1;
         return events;
@@ -93,6 +99,7 @@ export class PostgresReader {
       o.limit,
       o.batchSize,
       true,
+      o.maxBatchSize,
     );
   }
 
@@ -121,6 +128,7 @@ export class PostgresReader {
       o.limit,
       o.batchSize,
       true,
+      o.maxBatchSize,
     );
   }
 
@@ -154,9 +162,11 @@ export class PostgresReader {
     return (result.rows[0] as [string])[0];
   }
 
-  private async rows(text: string, values: unknown[]): Promise<RecordedEvent[]> {
+  private async rows(text: string, values: unknown[], streamId?: string): Promise<RecordedEvent[]> {
     this.open();
     const result = await queryInOneWrite<Row>(this.pool, statement(text, values));
-    return result.rows.map(toEvent);
+    return streamId === undefined
+      ? result.rows.map((row) => toEvent(row))
+      : result.rows.map((row) => toEvent(row, streamId));
   }
 }

@@ -53,6 +53,8 @@ export class SqliteReader {
       },
       o.limit,
       o.batchSize,
+      false,
+      o.maxBatchSize,
     );
   }
 
@@ -92,6 +94,8 @@ export class SqliteReader {
       },
       o.limit,
       o.batchSize,
+      false,
+      o.maxBatchSize,
     );
   }
 

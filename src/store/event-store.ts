@@ -33,7 +33,7 @@ export interface ReadStreamOptions {
   direction?: 'forwards' | 'backwards';
   /** At most this many events in all. */
   limit?: number;
-  /** Events fetched from the database per round trip; default 1,000. */
+  /** Events fetched from the database per round trip; by default 1,000, growing to 5,000 on a long read. */
   batchSize?: number;
 }
 
@@ -48,7 +48,7 @@ export interface ReadAllOptions {
   streamPrefix?: string;
   /** Only events of these types. */
   types?: readonly string[];
-  /** Events fetched from the database per round trip; default 1,000. */
+  /** Events fetched from the database per round trip; by default 1,000, growing to 5,000 on a long read. */
   batchSize?: number;
 }
 

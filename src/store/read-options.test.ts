@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inBatches } from './read-options.js';
+import { checkReadAllOptions, checkReadStreamOptions, inBatches } from './read-options.js';
 
 /** A source of the numbers 1..total that records how many rows each fetch asked for. */
 function numbers(total: number, async = false) {
@@ -66,5 +66,23 @@ describe('inBatches', () => {
     await expect(rows.next()).rejects.toThrow('disk on fire');
     expect(await rows.next()).toEqual({ value: undefined, done: true });
     expect(calls).toBe(1);
+  });
+
+  it('grows its batches after each full one, up to the bound, and never past the limit', async () => {
+    const { fetch, asked } = numbers(1000);
+    expect(await collect(inBatches(fetch, 900, 10, false, 80))).toHaveLength(900);
+    expect(asked).toEqual([10, 20, 40, 80, 80, 80, 80, 80, 80, 80, 80, 80, 80, 30]);
+    const fixed = numbers(100);
+    await collect(inBatches(fixed.fetch, Number.MAX_SAFE_INTEGER, 30));
+    expect(fixed.asked).toEqual([30, 30, 30, 30]);
+  });
+});
+
+describe('read options', () => {
+  it('grow the batches of a long read only when the caller chose no batchSize', () => {
+    expect(checkReadAllOptions({})).toMatchObject({ batchSize: 1000, maxBatchSize: 5000 });
+    expect(checkReadAllOptions({ batchSize: 200 })).toMatchObject({ batchSize: 200, maxBatchSize: 200 });
+    expect(checkReadStreamOptions({})).toMatchObject({ batchSize: 1000, maxBatchSize: 5000 });
+    expect(checkReadStreamOptions({ batchSize: 7 })).toMatchObject({ batchSize: 7, maxBatchSize: 7 });
   });
 });
