@@ -4,6 +4,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { PostgresStoreHooks } from '../src/postgres/append.js';
 import { createPostgresEventStore, type PostgresEventStore } from '../src/postgres/index.js';
 import type { AppendResult } from '../src/store/event-store.js';
+import { holdAppend } from './support/hold-append.js';
 import { databaseUrl, describePostgres, dropSchema, uniqueSchema } from './support/postgres.js';
 
 type Settled = PromiseSettledResult<AppendResult>;
@@ -164,36 +165,15 @@ describePostgres('postgres group commit', () => {
   it('an id that another process commits while a batch waits on it fails only the append that carries it', async () => {
     const schema = uniqueSchema('group');
     const store = await open(undefined, schema);
-    let reached: () => void = () => {};
-    const atCommit = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const other = await createPostgresEventStore({
-      connectionString: databaseUrl,
-      schema,
-      poolSize: 1,
-      hooks: {
-        async beforeCommit() {
-          reached();
-          await gate;
-        },
-      },
-    });
-    cleanup.push(() => other.close());
-    const theirs = other.appendToStream('theirs', [deposit(2, 'shared-id')]);
-    await atCommit;
+    const theirs = await holdAppend(schema, 'theirs', [deposit(2, 'shared-id')]);
+    cleanup.push(() => theirs.abandon());
     // Their row is written but not committed: the batch's insert of the same id waits for their transaction.
     const ours = Promise.allSettled([
       store.appendToStream('mine', [deposit(1, 'shared-id')]),
       ...Array.from({ length: 8 }, (_, i) => store.appendToStream(`own-${i}`, [deposit(i + 1)])),
     ]);
     await waitForLockWait(store);
-    release();
-    await theirs;
+    await theirs.commit();
     const settled = await ours;
     expect(settled.map((s) => s.status)).toEqual(['rejected', ...Array(8).fill('fulfilled')]);
     expect(((settled[0] as PromiseRejectedResult).reason as { code?: string }).code).toBe('DuplicateEventId');

@@ -1,3 +1,5 @@
+import type { ExpectedVersion } from '../events/event.js';
+import type { PreparedEvent } from '../events/prepare.js';
 import type { AppendResult } from '../store/event-store.js';
 import type { StoredIdentity } from '../store/idempotency.js';
 import type { PreparedAppend } from '../store/prepare-append.js';
@@ -21,12 +23,45 @@ export type StateRow = [
   data: string | null,
 ];
 
-export const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
+const expectedCodes = { any: -1, stream_exists: -2, no_stream: 0 } as const;
+
+/** An expected version as the append functions take it: -1 any, -2 stream_exists, else the version. */
+export function expectedCode(expected: ExpectedVersion): number {
+  return typeof expected === 'number' ? expected : expectedCodes[expected];
+}
 
 /** Stream lock keys in one global order, so two appends never wait for each other in a cycle. */
 export function lockKeys(schema: string, streamIds: Iterable<string>): string[] {
   const keys = [...new Set([...streamIds].map((id) => streamLockKey(schema, id)))];
   return keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+}
+
+/** An append's events column by column, as the append functions take them; `entries` says whose each is. */
+export class EventColumns {
+  readonly ids: string[] = [];
+  readonly entries: number[] = [];
+  readonly offsets: number[] = [];
+  readonly types: string[] = [];
+  readonly schemaVersions: number[] = [];
+  readonly data: string[] = [];
+  readonly metadata: string[] = [];
+
+  add(events: readonly PreparedEvent[], entry: number): void {
+    events.forEach((e, j) => {
+      this.ids.push(e.id);
+      this.entries.push(entry);
+      this.offsets.push(j + 1);
+      this.types.push(e.type);
+      this.schemaVersions.push(e.schemaVersion);
+      this.data.push(e.data);
+      this.metadata.push(e.metadata);
+    });
+  }
+
+  /** The columns in the order both functions take them, after the entries' own arguments. */
+  values(): unknown[] {
+    return [this.ids, this.entries, this.offsets, this.types, this.schemaVersions, this.data, this.metadata];
+  }
 }
 
 /** The arguments of `append_batch` (schema.ts, migration 8), column by column. */
@@ -37,15 +72,9 @@ export function batchValues(schema: string, members: readonly BatchMember[], ann
   const entryStreams: number[] = [];
   const expected: number[] = [];
   const counts: number[] = [];
-  const ids: string[] = [];
-  const eventEntries: number[] = [];
-  const offsets: number[] = [];
-  const types: string[] = [];
-  const schemaVersions: number[] = [];
-  const data: string[] = [];
-  const metadata: string[] = [];
+  const events = new EventColumns();
   members.forEach((appends, m) => {
-    for (const { streamId, events, expectedVersion } of appends) {
+    for (const { streamId, events: appended, expectedVersion } of appends) {
       let index = streamIndex.get(streamId);
       if (index === undefined) {
         index = streamIds.push(streamId);
@@ -53,18 +82,9 @@ export function batchValues(schema: string, members: readonly BatchMember[], ann
       }
       entryMembers.push(m + 1);
       entryStreams.push(index);
-      expected.push(typeof expectedVersion === 'number' ? expectedVersion : expectedCodes[expectedVersion]);
-      counts.push(events.length);
-      const entry = entryMembers.length;
-      events.forEach((e, j) => {
-        ids.push(e.id);
-        eventEntries.push(entry);
-        offsets.push(j + 1);
-        types.push(e.type);
-        schemaVersions.push(e.schemaVersion);
-        data.push(e.data);
-        metadata.push(e.metadata);
-      });
+      expected.push(expectedCode(expectedVersion));
+      counts.push(appended.length);
+      events.add(appended, entryMembers.length);
     }
   });
   return [
@@ -74,13 +94,7 @@ export function batchValues(schema: string, members: readonly BatchMember[], ann
     entryStreams,
     expected,
     counts,
-    ids,
-    eventEntries,
-    offsets,
-    types,
-    schemaVersions,
-    data,
-    metadata,
+    ...events.values(),
     announce,
   ];
 }

@@ -6,7 +6,8 @@ import {
   type BatchMember,
   batchValues,
   decideBatch,
-  expectedCodes,
+  EventColumns,
+  expectedCode,
   lockKeys,
   type MemberOutcome,
   readState,
@@ -139,42 +140,17 @@ export class PostgresAppender {
   }
 
   private values(appends: readonly PreparedAppend[], announce: boolean): unknown[] {
-    const streamIds: string[] = [];
-    const expected: number[] = [];
-    const counts: number[] = [];
-    const ids: string[] = [];
-    const indexes: number[] = [];
-    const offsets: number[] = [];
-    const types: string[] = [];
-    const schemaVersions: number[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
-    appends.forEach(({ streamId, events, expectedVersion }, i) => {
-      streamIds.push(streamId);
-      expected.push(typeof expectedVersion === 'number' ? expectedVersion : expectedCodes[expectedVersion]);
-      counts.push(events.length);
-      events.forEach((e, j) => {
-        ids.push(e.id);
-        indexes.push(i + 1);
-        offsets.push(j + 1);
-        types.push(e.type);
-        schemaVersions.push(e.schemaVersion);
-        data.push(e.data);
-        metadata.push(e.metadata);
-      });
+    const events = new EventColumns();
+    const streamIds = appends.map((a, i) => {
+      events.add(a.events, i + 1);
+      return a.streamId;
     });
     return [
       lockKeys(this.schema, streamIds),
       streamIds,
-      expected,
-      counts,
-      ids,
-      indexes,
-      offsets,
-      types,
-      schemaVersions,
-      data,
-      metadata,
+      appends.map((a) => expectedCode(a.expectedVersion)),
+      appends.map((a) => a.events.length),
+      ...events.values(),
       announce,
     ];
   }
