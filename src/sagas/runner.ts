@@ -283,12 +283,13 @@ export function createSagaRunner(
       setMaxListeners(0, local);
       kind.signal = local;
       kind.state = 'running';
+      let failed = false;
       try {
         await follow(kind, local);
       } catch (error) {
         if (!local.aborted) {
           onError(kind.definition.name, error);
-          await sleep(1000, local);
+          failed = true;
         }
       } finally {
         kind.signal = undefined;
@@ -296,6 +297,9 @@ export function createSagaRunner(
         kind.queue.clear();
         await lease.release().catch((error: unknown) => onError(kind.definition.name, error));
       }
+      // After the release, not before: an owner that cannot work (its store closed or unreachable) would hold the
+      // lease through the pause and take it back at once, and a process on standby could wait for it forever.
+      if (failed) await sleep(1000, stop);
     }
     kind.state = 'stopped';
   };

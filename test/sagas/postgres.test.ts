@@ -98,7 +98,8 @@ describePostgres('sagas on PostgreSQL', () => {
         }),
       ),
     );
-    // The owner dies with sagas in flight: its connections (and so its locks) go away.
+    // The owner's store closes with sagas in flight. Its leases live on connections of their own, so what hands
+    // the sagas over is its runner letting them go once it can do nothing more.
     await new Promise((r) => setTimeout(r, 150));
     await a.close();
     const diedAt = Date.now();

@@ -6,6 +6,7 @@ import {
   defineSaga,
   type EventStore,
   isHindsightError,
+  type Ownership,
   type SagaDefinition,
   type SagaRunner,
   type SagaStep,
@@ -444,6 +445,41 @@ describe('saga runner (SQLite)', () => {
     expect(await checkpoints()).toEqual(before);
   });
 
+  it('hands its sagas to another process while it cannot run them: an owner whose store closed lets go', async () => {
+    const effects = new Effects();
+    const saga = defineSaga<Input>({ name: 'handover', steps: [step(effects, 'a'), step(effects, 'b')] });
+    const locks = sharedLocks();
+    const other = createSqliteEventStore({ file: join(dir, 'events.sqlite'), durability: 'normal' });
+    const runnerOn = async (on: EventStore) => {
+      const runner = createSagaRunner(on, [saga as SagaDefinition<unknown>], {
+        ownership: locks(),
+        pollIntervalMs: 20,
+        checkpointEveryMs: 0,
+      });
+      runners.push(runner);
+      await runner.start();
+      return runner;
+    };
+    try {
+      const owner = await runnerOn(store);
+      await owner.startSaga(saga, 's0', { amount: 0 });
+      expect((await owner.waitFor('handover', 's0')).status).toBe('completed');
+      const standby = await runnerOn(other);
+      expect(standby.status()[0]?.state).toBe('standby');
+      // The owner's runner outlives its store: it can run nothing, and must not keep the lease from the other.
+      await store.close();
+      for (let i = 1; i <= 5; i++) await standby.startSaga(saga, `s${i}`, { amount: i });
+      for (let i = 1; i <= 5; i++) {
+        const state = await standby.waitFor('handover', `s${i}`, { timeoutMs: 3000 });
+        expect(state.status).toBe('completed');
+      }
+      expect(standby.status()[0]?.state).toBe('running');
+    } finally {
+      for (const r of runners) await r.stop();
+      await other.close();
+    }
+  });
+
   it('refuses a saga definition with a bad or repeated step name', () => {
     expect(() => defineSaga({ name: 'x y', steps: [] })).toThrow(/must match/);
     expect(() =>
@@ -465,4 +501,19 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 5000): Promi
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Leases on locks shared by the runners of one test, as PostgreSQL's advisory locks are by processes. */
+function sharedLocks(): () => Ownership {
+  const held = new Set<string>();
+  return () => ({
+    async acquire(name, signal) {
+      while (held.has(name)) {
+        if (signal.aborted) throw signal.reason;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      held.add(name);
+      return { lost: new AbortController().signal, release: async () => void held.delete(name) };
+    },
+  });
 }
