@@ -14,6 +14,7 @@ import { prepareAppend, prepareAppends } from '../store/prepare-append.js';
 import { checkReadAllOptions, checkReadStreamOptions } from '../store/read-options.js';
 import { SqliteAppender } from './append.js';
 import { GroupCommit } from './group-commit.js';
+import { PageWorker } from './page-worker.js';
 import { SqliteReader } from './read.js';
 import { migrate } from './schema.js';
 
@@ -61,7 +62,9 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
   const appender = new SqliteAppender(db);
   const commits = new GroupCommit(db, appender);
-  const reader = new SqliteReader(db);
+  const worker =
+    options.file === ':memory:' || options.file === '' ? undefined : new PageWorker(options.file);
+  const reader = new SqliteReader(db, worker);
   const streamVersion = db.prepare<[string], number | null>(
     'SELECT max(stream_version) FROM events WHERE stream_id = ?',
   );
@@ -125,6 +128,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       if (closed) return;
       closed = true;
       await commits.drained();
+      await worker?.close();
       db.close();
     },
   };
