@@ -89,8 +89,9 @@ export function openedLog(opened: OpenedStore): OpenLog {
       await runner.start();
       await runner.waitFor('balances', await store.headPosition(), { timeoutMs: 3_600_000 });
       // On PostgreSQL the runner takes the projection's lease a moment after start (the last run's owner has
-      // just let go); a rebuild is refused until it holds it.
-      while ((await runner.status()).find((s) => s.name === 'balances')?.state === 'standby') {
+      // just let go); a rebuild is refused until it holds it and runs the projection.
+      const waiting = ['standby', 'starting'];
+      while (waiting.includes((await runner.status()).find((s) => s.name === 'balances')?.state ?? '')) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       return {

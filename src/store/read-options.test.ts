@@ -86,3 +86,45 @@ describe('read options', () => {
     expect(checkReadStreamOptions({ batchSize: 7 })).toMatchObject({ batchSize: 7, maxBatchSize: 7 });
   });
 });
+
+describe('inBatches asking ahead', () => {
+  it('keeps as many fetches in flight as asked once a batch came back full, and none past the end', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const asked: number[] = [];
+    let next = 1;
+    const total = 95;
+    const fetch = async (count: number) => {
+      asked.push(count);
+      const from = next;
+      next += count;
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      inFlight--;
+      return Array.from({ length: Math.max(0, Math.min(count, total - from + 1)) }, (_, i) => from + i);
+    };
+    const rows = await collect(inBatches(fetch, Number.MAX_SAFE_INTEGER, 10, 2));
+    expect(rows).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(most).toBe(2);
+    expect(asked.slice(0, 3)).toEqual([10, 10, 10]);
+  });
+
+  it('a fetch asked ahead that fails fails only when its batch is reached', async () => {
+    let calls = 0;
+    const rows = inBatches<number>(
+      (count) => {
+        calls++;
+        if (calls === 2) throw new Error('second batch lost');
+        return Array.from({ length: count }, (_, i) => i);
+      },
+      Number.MAX_SAFE_INTEGER,
+      3,
+      1,
+    );
+    expect((await rows.next()).value).toBe(0);
+    expect((await rows.next()).value).toBe(1);
+    expect((await rows.next()).value).toBe(2);
+    await expect(rows.next()).rejects.toThrow('second batch lost');
+  });
+});

@@ -113,21 +113,24 @@ function batchSizes(given: unknown, where: string): { batchSize: number; maxBatc
 }
 
 /**
- * Yields rows fetched `batchSize` at a time until a short batch or `limit`; only one batch is in memory, or two
- * with `prefetch`. `fetch` is given how many rows to fetch and keeps its own cursor. After each full batch the
- * next may be twice as large, up to `maxBatchSize` (default: no growth).
+ * Yields rows fetched `batchSize` at a time until a short batch or `limit`; `fetch` is given how many rows to
+ * fetch and keeps its own cursor. After each batch the next may be twice as large, up to `maxBatchSize` (default:
+ * no growth).
  *
- * With `prefetch` (a store whose fetch is a round trip to a server), a full batch starts the fetch of the next
- * as soon as it arrives, so the server reads batch n + 1 while the caller works through batch n.
+ * `prefetch` (for a store whose fetch is a round trip to a server) is how many batches to ask for ahead: with 1,
+ * a full batch starts the fetch of the next as soon as it arrives, so the server reads batch n + 1 while the
+ * caller works through batch n. With 2 or more, several fetches run at once, so `fetch` must move its cursor
+ * before it awaits anything (a read by ranges of versions, not by the last row seen). Memory holds the batch in
+ * hand and those asked ahead.
  */
 export function inBatches<T>(
   fetch: (count: number) => Promise<readonly T[]> | readonly T[],
   limit: number,
   batchSize: number,
-  prefetch = false,
+  prefetch: boolean | number = false,
   maxBatchSize = batchSize,
 ): AsyncGenerator<T> {
-  return new BatchIterator(fetch, limit, batchSize, prefetch, maxBatchSize);
+  return new BatchIterator(fetch, limit, batchSize, Number(prefetch), maxBatchSize);
 }
 
 const finished: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -139,14 +142,14 @@ class BatchIterator<T> implements AsyncGenerator<T> {
   private index = 0;
   private done = false;
   private fetching: Promise<IteratorResult<T>> | undefined;
-  // The next batch, already asked for (prefetch only).
-  private ahead: { count: number; rows: Promise<readonly T[]> } | undefined;
+  // The batches already asked for, in order (prefetch only).
+  private ahead: { count: number; rows: Promise<readonly T[]> }[] = [];
 
   constructor(
     private readonly fetch: (count: number) => Promise<readonly T[]> | readonly T[],
     private left: number,
     private batchSize: number,
-    private readonly prefetch: boolean,
+    private readonly prefetch: number,
     private readonly maxBatchSize: number,
   ) {}
 
@@ -182,19 +185,22 @@ class BatchIterator<T> implements AsyncGenerator<T> {
 
   private async refill(): Promise<IteratorResult<T>> {
     try {
-      const ahead = this.ahead;
-      this.ahead = undefined;
-      const count = ahead?.count ?? Math.min(this.batchSize, this.left);
-      const rows = await (ahead?.rows ?? this.fetch(count));
-      this.left = rows.length < count ? 0 : this.left - rows.length;
+      const first = this.ahead.shift() ?? this.ask();
+      const rows = await first.rows;
+      if (rows.length < first.count) {
+        this.left = 0;
+        this.ahead = [];
+      } else {
+        this.left -= rows.length;
+      }
       this.rows = rows;
       this.index = 0;
-      if (this.left > 0) this.batchSize = Math.min(this.maxBatchSize, this.batchSize * 2);
-      if (this.prefetch && this.left > 0) {
-        const next = Math.min(this.batchSize, this.left);
-        this.ahead = { count: next, rows: Promise.resolve().then(() => this.fetch(next)) };
+      // Ask ahead only once a batch came back full: most reads are one short batch.
+      while (this.ahead.length < this.prefetch && this.planned() > 0) {
+        const asked = this.ask();
         // Handled when the batch is asked for; a reader that stops first never sees the failure.
-        this.ahead.rows.catch(() => {});
+        asked.rows.catch(() => {});
+        this.ahead.push(asked);
       }
     } catch (error) {
       this.stop();
@@ -205,9 +211,22 @@ class BatchIterator<T> implements AsyncGenerator<T> {
     return this.next();
   }
 
+  /** Rows not yet in hand nor asked for. */
+  private planned(): number {
+    return this.ahead.reduce((left, a) => left - a.count, this.left);
+  }
+
+  /** The next batch's fetch: as large as the batch size allows, which then doubles, up to its bound. */
+  private ask(): { count: number; rows: Promise<readonly T[]> } {
+    const count = Math.min(this.batchSize, this.planned());
+    this.batchSize = Math.min(this.maxBatchSize, this.batchSize * 2);
+    // A fetch that throws at once fails its own batch, when that batch is asked for.
+    return { count, rows: new Promise<readonly T[]>((resolve) => resolve(this.fetch(count))) };
+  }
+
   private stop(): void {
     this.done = true;
-    this.ahead = undefined;
+    this.ahead = [];
     this.rows = [];
     this.index = 0;
   }
