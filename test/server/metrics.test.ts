@@ -154,7 +154,8 @@ describe('GET /metrics', () => {
   });
 
   it('reports each projection’s position and lag, read from the runner when scraped', async () => {
-    await new Promise((r) => setTimeout(r, 20));
+    // Past the one-scrape cache of the runner's status (250 ms): the last test's scrape may still be in it.
+    await new Promise((r) => setTimeout(r, 300));
     const before = await scrape();
     const head = value(before, 'hindsight_log_head_position') as number;
     expect(head).toBe(3);
