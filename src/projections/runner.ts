@@ -356,6 +356,22 @@ export function createProjectionRunner(
       await fresh.activate();
       r.controller = new AbortController();
       r.done = guarded(r);
+      // Resolve once the fresh copy is followed again, so that the caller (an operator's next rebuild, say)
+      // finds the projection running, not starting; unless it fails or stops first, or another process took its
+      // lease in the moment it was let go (then the wait ends after 5 s).
+      const restarted = r.controller.signal;
+      const deadline = Date.now() + 5000;
+      while (!r.active && !r.failure && !restarted.aborted && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            r.progress.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, 10);
+          r.progress.add(done);
+        });
+      }
     },
 
     async skip(name, by) {
