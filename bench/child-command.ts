@@ -1,6 +1,7 @@
-// How a replay child process is started. By default: plain node on an esbuild bundle of bench/child.ts, which is
-// what an application running compiled JavaScript is (tsx alone adds about 30 MB of RSS). Where esbuild (tsx's
-// own dependency, not one of ours) cannot be loaded: node --import tsx, and the results say so.
+// How a child process (bench/child.ts: a replay, a peer's run) is started. By default: plain node on an esbuild
+// bundle of bench/child.ts, which is what an application running compiled JavaScript is (tsx alone adds about
+// 30 MB of RSS). Where esbuild (tsx's own dependency, not one of ours) cannot be loaded: node --import tsx, and
+// the results say so.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';

@@ -1,50 +1,62 @@
-// A replay measured in a process of its own, so that its peak memory is its own. Started by scenarios/replay.ts.
-import { cpuMicros, type Sample } from './scenarios/types.js';
+// One seeding or one measured run of a scenario for one system, in a process of its own, started by in-child.ts.
+// It prints one line of JSON (a ChildReply) and exits: whatever the system's driver still has in flight ends here.
+import type { ChildReply, ChildTask } from './in-child.js';
+import { scenarios } from './scenarios/index.js';
+import { megabytes, type Sample } from './scenarios/types.js';
 import { findSystem } from './systems/index.js';
-import type { Backend, Durability, Target } from './systems/types.js';
 
-interface ChildConfig {
-  backend: Backend;
-  system: string;
-  target: Target;
-  durability: Durability;
-  expected: number;
-}
-
-const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
-
-async function main(): Promise<void> {
-  const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
-  const system = findSystem(config.backend, config.system);
-  const log = await system.open(config.target, config.durability);
+async function run(task: ChildTask): Promise<ChildReply> {
+  const scenario = scenarios.find((s) => s.name === task.scenario);
+  if (!scenario) throw new Error(`no bench scenario ${task.scenario}`);
+  const system = findSystem(task.backend, task.system);
+  if (task.work === 'seed') {
+    const log = await system.open(task.target, task.durability);
+    await scenario.seed?.(log, task.size).finally(() => log.close());
+    return { seeded: true };
+  }
   const startRss = process.memoryUsage.rss();
-  let events = 0;
   let peakHeap = process.memoryUsage().heapUsed;
-  let last = 0;
-  const cpu = process.cpuUsage();
-  const start = performance.now();
-  await log.replay((position) => {
-    events++;
-    if (position <= last) throw new Error(`position ${position} after ${last}: out of order`);
-    last = position;
-    if (events % 10_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  });
-  const seconds = (performance.now() - start) / 1000;
-  const cpuMicrosPerEvent = cpuMicros(cpu) / events;
-  await log.close();
-  if (events !== config.expected) throw new Error(`replayed ${events} events, expected ${config.expected}`);
-  const sample: Sample = {
-    events,
-    seconds,
-    eventsPerSecond: events / seconds,
-    cpuMicrosPerEvent,
-    memory: {
-      peakRssMB: mb(process.resourceUsage().maxRSS * 1024),
-      startRssMB: mb(startRss),
-      peakHeapMB: mb(peakHeap),
-    },
+  const heap = () => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   };
-  console.log(JSON.stringify(sample));
+  const sampling = setInterval(heap, 100);
+  try {
+    const sample = await scenario.measure(
+      { system, target: task.target, durability: task.durability },
+      task.size,
+    );
+    heap();
+    return { sample: withMemory(sample, startRss, peakHeap) };
+  } finally {
+    clearInterval(sampling);
+  }
 }
 
-await main();
+/** A scenario that measures memory itself (replay) keeps its figures; any other run gets this process's. */
+function withMemory(sample: Sample, startRss: number, peakHeap: number): Sample {
+  if (sample.memory) return sample;
+  const memory = {
+    peakRssMB: megabytes(process.resourceUsage().maxRSS * 1024),
+    startRssMB: megabytes(startRss),
+    peakHeapMB: megabytes(peakHeap),
+  };
+  return { ...sample, memory };
+}
+
+let replied = false;
+function reply(answer: ChildReply, code: number): void {
+  if (replied) return;
+  replied = true;
+  process.stdout.write(`${JSON.stringify(answer)}\n`, () => process.exit(code));
+}
+
+const stackOf = (error: unknown): string =>
+  error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+
+// A driver may throw outside any promise (emmett-sqlite's sqlite3 emits 'error' events nobody listens to when two
+// calls share its connection): that fails this run, and the exit takes the rest of the driver's work with it.
+process.on('uncaughtException', (error) => reply({ error: stackOf(error) }, 1));
+run(JSON.parse(process.argv[2] ?? '{}') as ChildTask).then(
+  (answer) => reply(answer, 0),
+  (error: unknown) => reply({ error: stackOf(error) }, 1),
+);

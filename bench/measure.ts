@@ -1,3 +1,4 @@
+import { measureInChild, seedInChild } from './in-child.js';
 import type { ScenarioResult, Spread, SystemResult } from './report.js';
 import type { Sample, Scenario } from './scenarios/types.js';
 import type { Backend, BenchSystem, Durability, Target } from './systems/types.js';
@@ -16,6 +17,7 @@ const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
 /**
  * Measures one scenario on one backend at one durability, `runs` times for each system. Runs alternate between
  * the systems (ours, raw, raw, ours, ...) so that a machine that gets busier mid-way does not favour either.
+ * A peer's seeding and each of its runs happen in a child process of its own (see `inChild`).
  */
 export async function measureScenario(
   scenario: Scenario,
@@ -44,6 +46,14 @@ export async function measureScenario(
   };
   const sittingOut = (system: BenchSystem) => (failures.get(system)?.length ?? 0) >= 2;
   const where = `${backend} ${durability} ${scenario.name}`;
+  const task = (system: BenchSystem, target: Target) => ({
+    scenario: scenario.name,
+    backend,
+    system: system.id,
+    target,
+    durability,
+    size,
+  });
   try {
     if (scenario.seed) {
       for (const system of systems) {
@@ -51,11 +61,11 @@ export async function measureScenario(
           const target = targets.create(backend, `${scenario.name}_${system.id}`);
           process.stderr.write(`  ${where}  ${system.label}: seeding\n`);
           try {
-            const seed = async () => {
+            if (inChild(scenario, system)) await seedInChild(task(system, target));
+            else {
               const log = await system.open(target, durability);
               await scenario.seed?.(log, size).finally(() => log.close());
-            };
-            await (system.role === 'peer' ? survivingCrashes(seed) : seed());
+            }
             seeded.set(system, target);
           } catch (error) {
             await targets.remove(target).catch(() => {});
@@ -70,8 +80,9 @@ export async function measureScenario(
         if (sittingOut(system) || (scenario.seed && !seeded.has(system))) continue;
         const target = seeded.get(system) ?? targets.create(backend, `${scenario.name}_${system.id}`);
         try {
-          const measure = () => scenario.measure({ system, target, durability }, size);
-          const sample = system.role === 'peer' ? await survivingCrashes(measure) : await measure();
+          const sample = inChild(scenario, system)
+            ? await measureInChild(task(system, target))
+            : await scenario.measure({ system, target, durability }, size);
           samples.get(system)?.push(sample);
           process.stderr.write(
             `  ${where}  ${system.label} run ${run + 1}/${runs}: ${rate(sample.eventsPerSecond)} ${scenario.unit ?? 'events/s'}${sample.extra ? ` ${JSON.stringify(sample.extra)}` : ''}\n`,
@@ -171,34 +182,12 @@ function judge(
 }
 
 /**
- * Runs a peer's work so that an error its driver throws outside any promise (emmett-sqlite's driver emits an
- * 'error' event nobody listens to when two calls share its connection) fails this run instead of the process.
- * The same driver may throw again later from work a failed run left behind: such errors (node-sqlite3's, not
- * better-sqlite3's, which are always thrown into a call) are reported and otherwise ignored.
+ * Whether a system's seeding and runs of a scenario happen in child processes (one each) or in this one. A peer's
+ * always do: emmett-sqlite's `sqlite3` driver fails under concurrent calls and goes on working and throwing after
+ * its run has failed, which took the next system's run in this process from tens of thousands of appends a second
+ * to hundreds; in a child, all of that ends with the run. Ours and the raw driver run here, warm, as an
+ * application's process is, unless the scenario's figures are of a process of its own (replay's memory).
  */
-async function survivingCrashes<T>(work: () => Promise<T>): Promise<T> {
-  if (!sinkInstalled) {
-    sinkInstalled = true;
-    process.on('uncaughtException', (error: Error & { code?: unknown }) => {
-      if (crashCurrent) return crashCurrent(error);
-      const fromPeerDriver =
-        typeof error.code === 'string' && /^SQLITE_/.test(error.code) && error.name !== 'SqliteError';
-      if (!fromPeerDriver) {
-        console.error(error);
-        process.exit(1);
-      }
-      process.stderr.write(`  a peer's driver threw after its run had failed (ignored): ${error.message}\n`);
-    });
-  }
-  const crashed = new Promise<never>((_, reject) => {
-    crashCurrent = reject;
-  });
-  try {
-    return await Promise.race([work(), crashed]);
-  } finally {
-    crashCurrent = undefined;
-  }
+function inChild(scenario: Scenario, system: BenchSystem): boolean {
+  return system.role === 'peer' || scenario.ownProcess === true;
 }
-
-let sinkInstalled = false;
-let crashCurrent: ((error: unknown) => void) | undefined;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Where bench/peers is; a replay child runs from a bundle in a temp folder, so its parent passes the path. */
+/** Where bench/peers is; a child process runs from a bundle in a temp folder, so its parent passes the path. */
 export const peersDir =
   process.env.HINDSIGHT_BENCH_PEERS_DIR ?? fileURLToPath(new URL('peers/', import.meta.url));
 

@@ -1,15 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { childCommand } from '../child-command.js';
-import { peersDir } from '../peers.js';
 import { depositEvents } from '../workload.js';
-import { count, type Sample, type Scenario, sized } from './types.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { count, cpuMicros, megabytes, type Scenario, sized } from './types.js';
 
 /**
- * A full replay of the log, read in position order and decoded. Each replay runs in a child process of its own,
- * so its peak memory is the kernel's maximum RSS of that process alone (node and the driver included).
+ * A full replay of the log, read in position order and decoded. Each replay runs in a child process of its own
+ * (`ownProcess`), so its peak memory is the kernel's maximum RSS of that process alone (node and the driver
+ * included).
  */
 export const replay: Scenario = {
   name: 'replay',
@@ -17,6 +12,7 @@ export const replay: Scenario = {
   description:
     'Reads every event of a log of 1,000 streams in position order, decoding data and metadata, in a fresh process.',
   durabilities: ['strict'],
+  ownProcess: true,
   goal: (backend) =>
     backend === 'sqlite'
       ? { ratioAtLeast: 0.8, rateAtLeast: 400_000, peakRssBelowMB: 200 }
@@ -31,38 +27,35 @@ export const replay: Scenario = {
     const per = count(size, 'eventsPerAppend');
     for (let i = 0; i < events / per; i++) await log.append(`account-${i}`, depositEvents(i * per, per));
   },
-  measure(run, size) {
-    const config = {
-      backend: run.system.backend,
-      system: run.system.id,
-      target: run.target,
-      durability: run.durability,
+  async measure(run, size) {
+    const expected = count(size, 'events');
+    const log = await run.system.open(run.target, run.durability);
+    const startRss = process.memoryUsage.rss();
+    let events = 0;
+    let peakHeap = process.memoryUsage().heapUsed;
+    let last = 0;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await log.replay((position) => {
+      events++;
+      if (position <= last) throw new Error(`position ${position} after ${last}: out of order`);
+      last = position;
+      if (events % 10_000 === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const cpuMicrosPerEvent = cpuMicros(cpu) / events;
+    await log.close();
+    if (events !== expected) throw new Error(`replayed ${events} events, expected ${expected}`);
+    return {
+      events,
+      seconds,
+      eventsPerSecond: events / seconds,
+      cpuMicrosPerEvent,
+      memory: {
+        peakRssMB: megabytes(process.resourceUsage().maxRSS * 1024),
+        startRssMB: megabytes(startRss),
+        peakHeapMB: megabytes(peakHeap),
+      },
     };
-    return inChild(JSON.stringify({ ...config, expected: count(size, 'events') }));
   },
 };
-
-async function inChild(config: string): Promise<Sample> {
-  const { args, runtime } = await childCommand();
-  const sample = await new Promise<Sample>((resolve, reject) => {
-    const proc = spawn(process.execPath, [...args, config], {
-      cwd: root,
-      env: { ...process.env, HINDSIGHT_BENCH_PEERS_DIR: peersDir },
-    });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk;
-    });
-    proc.stderr.on('data', (chunk: Buffer) => {
-      err += chunk;
-    });
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as Sample);
-      else reject(new Error(`replay child exited with ${code}: ${err.trim() || out.trim()}`));
-    });
-  });
-  return sample.memory ? { ...sample, memory: { ...sample.memory, runtime } } : sample;
-}

@@ -18,13 +18,13 @@ export interface Sample {
   extra?: Record<string, number>;
 }
 
-/** Memory of a replay, measured in its own child process. */
+/** Memory of a run measured in a child process of its own (a replay, any peer's run). */
 export interface MemorySample {
   /** The child's maximum resident set size, from the kernel (`process.resourceUsage().maxRSS`): exact, not sampled. */
   peakRssMB: number;
-  /** The child's resident set size after opening the log, before reading it. */
+  /** The child's resident set size before the run (a replay: after opening the log, before reading it). */
   startRssMB: number;
-  /** The largest V8 `heapUsed` seen, sampled every 10,000 events. */
+  /** The largest V8 `heapUsed` seen, sampled every 100 ms (a replay: every 10,000 events). */
   peakHeapMB: number;
   /** How the child process ran (a bundle on plain node, or tsx). */
   runtime?: string;
@@ -61,6 +61,11 @@ export interface Scenario {
   onlyWith?: string;
   /** Runs per system, overriding the command line's (a scenario that is one long run). */
   runs?: number;
+  /**
+   * Every system's seeding and runs in a child process each, as a peer's always are: for a scenario whose
+   * figures are of its own process (replay's peak RSS).
+   */
+  ownProcess?: boolean;
   goal(backend: Backend, durability: Durability): Goal;
   size(at: SizeFor): Size;
   seed?(log: OpenLog, size: Size): Promise<void>;
@@ -105,6 +110,8 @@ export function cpuMicros(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
   return used.user + used.system;
 }
+
+export const megabytes = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 export function count(size: Size, key: string): number {
   const value = size[key];
