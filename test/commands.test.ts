@@ -400,6 +400,26 @@ function describeCommands(stores: CommandSuiteOptions): void {
       expect((await loadState(store, 'acc', account)).state).toEqual(r.state);
     });
 
+    it('a refusal decided on a cached state is checked against the log before it is answered', async () => {
+      const cache = createStateCache<AccountState>();
+      const other = await opened.reopen();
+      await handleCommand(
+        store,
+        'acc',
+        account,
+        { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
+        { cache },
+      );
+      // The cache says the balance is 0; another process deposits meanwhile.
+      await handleCommand(other, 'acc', account, deposit(100));
+      const r = await handleCommand(store, 'acc', account, withdraw(60), { cache });
+      expect(r).toMatchObject({ streamVersion: 3, state: { balance: 40 }, attempts: 1 });
+      // An If-Match of the version only the log knows is met, not refused on the cached version.
+      await handleCommand(other, 'acc', account, deposit(5));
+      const matched = await handleCommand(store, 'acc', account, deposit(1), { cache, expectedVersion: 4 });
+      expect(matched).toMatchObject({ streamVersion: 5, state: { balance: 46 } });
+    });
+
     it('concurrent commands through two processes, both caching, all land once and agree with the log', async () => {
       const other = await opened.reopen();
       const mine = createStateCache<AccountState>();

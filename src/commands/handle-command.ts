@@ -101,16 +101,42 @@ async function decideAndAppend<Command extends Message, Event extends Message, S
       if (earlier) return { ...earlier, attempts: attempt };
     }
     const cached = cache?.take(store, decider, streamId);
-    const loaded = cached
-      ? await foldFrom(store, streamId, decider, cached)
+    // On the first try a cached state is used as it is: the append expects its version, so a decision on a state
+    // another process has since moved on can never commit. After a conflict, read what was appended since.
+    let loaded = cached
+      ? attempt === 1
+        ? cached
+        : await foldFrom(store, streamId, decider, cached)
       : await loadState(store, streamId, decider, { snapshots: options.snapshots });
-    // Kept even when the command is refused below: the next one starts from here.
-    cache?.keep(store, decider, streamId, loaded);
+    let verified = !cached || attempt > 1;
+    // Kept even when the command is refused: the next one starts from here.
+    if (verified) cache?.keep(store, decider, streamId, loaded);
     const expected = options.expectedVersion;
-    if (typeof expected === 'number' && expected !== loaded.streamVersion) {
-      throw new WrongExpectedVersionError(streamId, expected, loaded.streamVersion);
+    let decided: readonly Event[];
+    for (;;) {
+      let refusal: unknown;
+      try {
+        if (typeof expected === 'number' && expected !== loaded.streamVersion) {
+          throw new WrongExpectedVersionError(streamId, expected, loaded.streamVersion);
+        }
+        decided = decisionEvents(decider.decide(command, loaded.state));
+        if (decided.length > 0 || verified) break;
+      } catch (error) {
+        if (verified) throw error;
+        refusal = error;
+      }
+      // A refusal, or nothing to do, decided on a cached state: no append will check that state, so the answer is
+      // only as good as the state. Read what other processes appended since; unchanged, the answer stands.
+      const version = loaded.streamVersion;
+      loaded = await foldFrom(store, streamId, decider, loaded);
+      verified = true;
+      cache?.keep(store, decider, streamId, loaded);
+      if (loaded.streamVersion === version) {
+        if (refusal !== undefined) throw refusal;
+        decided = [];
+        break;
+      }
     }
-    const decided = decisionEvents(decider.decide(command, loaded.state));
     if (decided.length === 0) {
       return { ...loaded, events: [], replayed: false, attempts: attempt };
     }
