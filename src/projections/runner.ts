@@ -20,6 +20,11 @@ export interface ProjectionRunnerOptions {
   rebuildBatchSize?: number;
   /** How often to look for new events without a wake-up; default 250 ms. */
   pollIntervalMs?: number;
+  /**
+   * When live, apply at most one batch per this many milliseconds: a busy log is then applied in fewer, larger
+   * transactions (a quiet one at once). Default 5 ms; 0 applies every wake-up's events on their own.
+   */
+  liveIntervalMs?: number;
   /** Backoff after a failed event: doubles from `initialMs` up to `maxMs`; default 100 ms to 30 s. */
   retry?: { initialMs?: number; maxMs?: number };
   /** Told of every handler failure (the status shows the latest). */
@@ -204,6 +209,7 @@ export function createProjectionRunner(
       streamPrefix: r.definition.streamPrefix,
       batchSize: size,
       pollIntervalMs: options.pollIntervalMs,
+      minIntervalMs: mode === 'live' ? (options.liveIntervalMs ?? 5) : 0,
       signal,
     });
     for await (const batch of subscription) {

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../events/event.js';
 import type { EventStore } from '../store/event-store.js';
+import { sleep } from '../time/sleep.js';
 
 /** Events read in one step of a subscription, and how far the log has been looked at. */
 export interface EventBatch {
@@ -18,6 +19,12 @@ export interface SubscribeOptions {
   batchSize?: number;
   /** How often to look for new events when no wake-up came; default 250 ms. */
   pollIntervalMs?: number;
+  /**
+   * Once live, read the log at most once per this many milliseconds, however often appends wake it: a busy log
+   * is then read, and applied, in fewer and larger batches. A wake-up after a quiet spell is served at once.
+   * Default 0.
+   */
+  minIntervalMs?: number;
   /** Ends the subscription. */
   signal?: AbortSignal;
 }
@@ -43,6 +50,8 @@ export interface Subscription extends AsyncIterable<EventBatch> {
 export function subscribe(store: EventStore, options: SubscribeOptions = {}): Subscription {
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const minIntervalMs = options.minIntervalMs ?? 0;
+  let lastRead = Number.NEGATIVE_INFINITY;
   let position = options.after ?? 0;
   let live = false;
   let closed = false;
@@ -53,8 +62,11 @@ export function subscribe(store: EventStore, options: SubscribeOptions = {}): Su
     signalled = true;
     wake?.();
   };
+  // Aborted by close() or by the caller's signal: ends any wait.
+  const stopped = new AbortController();
   const close = () => {
     closed = true;
+    stopped.abort();
     nudge();
   };
   options.signal?.addEventListener('abort', close, { once: true });
@@ -74,7 +86,10 @@ export function subscribe(store: EventStore, options: SubscribeOptions = {}): Su
     const stopListening = store.onAppend(nudge);
     try {
       while (!closed && !options.signal?.aborted) {
+        const since = performance.now() - lastRead;
+        if (live && since < minIntervalMs) await sleep(minIntervalMs - since, stopped.signal);
         signalled = false;
+        lastRead = performance.now();
         const head = await store.headPosition();
         if (head <= position) {
           live = true;
