@@ -11,6 +11,7 @@ import {
   loadState,
   type SnapshotPolicy,
   type SnapshotStore,
+  type StateCache,
 } from 'hindsight';
 import { createPostgresEventStore, createPostgresSnapshotStore } from 'hindsight/postgres';
 import { createSqliteEventStore, createSqliteSnapshotStore } from 'hindsight/sqlite';
@@ -103,8 +104,8 @@ function describeCommands(stores: CommandSuiteOptions): void {
     await opened.close();
   });
 
-  const open = (s: EventStore, id: string) =>
-    handleCommand(s, id, account, { type: 'OpenAccount', data: { owner: 'ada', currency: 'EUR' } });
+  const open = (s: EventStore, id: string, options: { cache?: StateCache<AccountState> } = {}) =>
+    handleCommand(s, id, account, { type: 'OpenAccount', data: { owner: 'ada', currency: 'EUR' } }, options);
   const deposit = (amount: number) => ({ type: 'Deposit' as const, data: { amount } });
   const withdraw = (amount: number) => ({ type: 'Withdraw' as const, data: { amount } });
 
@@ -380,13 +381,7 @@ function describeCommands(stores: CommandSuiteOptions): void {
     it('a command starts from the cached state and still sees what other processes appended', async () => {
       const cache = createStateCache<AccountState>();
       const other = await opened.reopen();
-      await handleCommand(
-        store,
-        'acc',
-        account,
-        { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
-        { cache },
-      );
+      await open(store, 'acc', { cache });
       await handleCommand(store, 'acc', account, deposit(100), { cache });
       expect(cache.peek('acc')).toMatchObject({ streamVersion: 2, state: { balance: 100 } });
       // Another process moves the stream on: the cached state is behind, and the next command must see it.
@@ -403,13 +398,7 @@ function describeCommands(stores: CommandSuiteOptions): void {
     it('a refusal decided on a cached state is checked against the log before it is answered', async () => {
       const cache = createStateCache<AccountState>();
       const other = await opened.reopen();
-      await handleCommand(
-        store,
-        'acc',
-        account,
-        { type: 'OpenAccount', data: { owner: 'o', currency: 'EUR' } },
-        { cache },
-      );
+      await open(store, 'acc', { cache });
       // The cache says the balance is 0; another process deposits meanwhile.
       await handleCommand(other, 'acc', account, deposit(100));
       const r = await handleCommand(store, 'acc', account, withdraw(60), { cache });

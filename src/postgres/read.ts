@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { EventMetadata, JsonValue, RecordedEvent } from '../events/event.js';
+import { fromPageRow, type PageRow } from '../store/page-row.js';
 import type { CheckedBound, CheckedReadAll, CheckedReadStream } from '../store/read-options.js';
 import { inBatches } from '../store/read-options.js';
 import { toSafeInteger } from '../store/safe-integer.js';
@@ -23,37 +24,24 @@ const chunkRows = 250;
  * as stored. The client parses a text per 250 events instead of nine columns and two JSON texts per event: a
  * third of the client's CPU per event (docs/postgres.md, "Reads as JSON pages").
  */
-function pageQuery(from: string, where: string, key: string, descending: boolean, streamId: string): string {
+function pageQuery(
+  from: string,
+  where: readonly string[],
+  key: string,
+  descending: boolean,
+  streamId: string,
+  limitParameter: number,
+): string {
   const order = descending ? 'DESC' : '';
   const row = `'[' || position || ',' || to_json(id) || ',' || ${streamId} || ',' || stream_version || ',' ||
     to_json(type) || ',' || schema_version || ',' || data::text || ',' || metadata::text || ',' ||
     round(date_part('epoch', recorded_at) * 1000)::bigint || ']'`;
   return `SELECT '[' || string_agg(r, ',' ORDER BY k ${order}) || ']' FROM (
       SELECT r, k, (row_number() OVER (ORDER BY k ${order}) - 1) / ${chunkRows} AS chunk FROM (
-        SELECT ${row} AS r, ${key} AS k FROM ${from} WHERE ${where} ORDER BY ${key} ${order} LIMIT $LIMIT
+        SELECT ${row} AS r, ${key} AS k FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} ${order}
+        LIMIT $${limitParameter}
       ) AS page
     ) AS numbered GROUP BY chunk ORDER BY chunk`;
-}
-
-type PageRow = [number, string, string | null, number, string, number, JsonValue, EventMetadata, number];
-
-function fromPage(row: PageRow, streamId: string): RecordedEvent {
-  return {
-    position: safe(row[0], 'position'),
-    id: row[1],
-    streamId,
-    streamVersion: safe(row[3], 'stream version'),
-    type: row[4],
-    schemaVersion: row[5],
-    data: row[6],
-    metadata: row[7],
-    recordedAt: new Date(row[8]),
-  };
-}
-
-// JSON.parse rounds a number past 2^53 to one that is not a safe integer: caught here, never passed on.
-function safe(value: number, what: string): number {
-  return Number.isSafeInteger(value) ? value : toSafeInteger(value, what);
 }
 
 // The largest xid8: a frontier that filters nothing, for reads that stay at or below a head already reported.
@@ -127,13 +115,7 @@ export class PostgresReader {
   private streamForwards(streamId: string, o: CheckedReadStream): AsyncGenerator<RecordedEvent> {
     const params: unknown[] = [streamId, 0, 0];
     const filters = ['stream_id = $1', 'stream_version >= $2', 'stream_version <= $3', ...bounds(o, params)];
-    const text = pageQuery(
-      `${this.s}.events`,
-      filters.join(' AND '),
-      'stream_version',
-      false,
-      "'null'",
-    ).replace('$LIMIT', `$${params.length + 1}`);
+    const text = pageQuery(`${this.s}.events`, filters, 'stream_version', false, "'null'", params.length + 1);
     // Versions start at 1: a read from 0 is a read from 1.
     let next = Math.max(1, o.from ?? 1);
     return inBatches(
@@ -158,13 +140,7 @@ export class PostgresReader {
   private streamBackwards(streamId: string, o: CheckedReadStream): AsyncGenerator<RecordedEvent> {
     const params: unknown[] = [streamId, 0];
     const filters = ['stream_id = $1', 'stream_version <= $2', ...bounds(o, params)];
-    const text = pageQuery(
-      `${this.s}.events`,
-      filters.join(' AND '),
-      'stream_version',
-      true,
-      "'null'",
-    ).replace('$LIMIT', `$${params.length + 1}`);
+    const text = pageQuery(`${this.s}.events`, filters, 'stream_version', true, "'null'", params.length + 1);
     let next = Math.min(o.from ?? o.maxVersion, o.maxVersion);
     return inBatches(
       async (count) => {
@@ -195,11 +171,12 @@ export class PostgresReader {
     }
     const text = pageQuery(
       `${this.s}.events`,
-      filters.join(' AND '),
+      filters,
       'position',
       false,
       'to_json(stream_id)',
-    ).replace('$LIMIT', `$${params.length + 1}`);
+      params.length + 1,
+    );
     return inBatches(
       async (count) => {
         params[1] = o.maxPosition <= this.finalUpTo ? noFrontier : await this.readFrontier();
@@ -258,7 +235,7 @@ export class PostgresReader {
     const events: RecordedEvent[] = [];
     for (const [chunk] of result.rows) {
       for (const row of JSON.parse(chunk) as PageRow[])
-        events.push(fromPage(row, streamId ?? (row[2] as string)));
+        events.push(fromPageRow(row, streamId ?? (row[2] as string)));
     }
     return events;
   }

@@ -1,13 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { EventMetadata, JsonValue, RecordedEvent } from '../events/event.js';
+import { fromPageRow, type PageRow } from '../store/page-row.js';
 import type { CheckedReadAll, CheckedReadStream } from '../store/read-options.js';
 import { inBatches } from '../store/read-options.js';
-import { toSafeInteger } from '../store/safe-integer.js';
 import type { Page, PageWorker, ReadAhead } from './page-worker.js';
 
 type Row = [number, string, string, number, string, number, string, string, number];
-/** A row as the page worker sends it: data and metadata already parsed with the rest of the page. */
-type PageRow = [number, string, string, number, string, number, JsonValue, EventMetadata, number];
 
 // One worker message at most this large: far below the longest string V8 can make.
 const maxPageBytes = 64 * 1024 * 1024;
@@ -19,36 +17,17 @@ const pageRows = 500;
 const columns = 'position, id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
 
 function toEvent(row: Row): RecordedEvent {
-  return {
-    position: checked(row[0], 'position'),
-    id: row[1],
-    streamId: row[2],
-    streamVersion: checked(row[3], 'stream version'),
-    type: row[4],
-    schemaVersion: row[5],
-    data: JSON.parse(row[6]) as JsonValue,
-    metadata: JSON.parse(row[7]) as EventMetadata,
-    recordedAt: new Date(row[8]),
-  };
-}
-
-function fromPage(row: PageRow): RecordedEvent {
-  return {
-    position: checked(row[0], 'position'),
-    id: row[1],
-    streamId: row[2],
-    streamVersion: checked(row[3], 'stream version'),
-    type: row[4],
-    schemaVersion: row[5],
-    data: row[6],
-    metadata: row[7],
-    recordedAt: new Date(row[8]),
-  };
-}
-
-// A BIGINT past 2^53 comes out of the driver rounded, hence unsafe: caught here rather than passed on.
-function checked(value: number, what: string): number {
-  return Number.isSafeInteger(value) ? value : toSafeInteger(value, what);
+  return fromPageRow([
+    row[0],
+    row[1],
+    row[2],
+    row[3],
+    row[4],
+    row[5],
+    JSON.parse(row[6]) as JsonValue,
+    JSON.parse(row[7]) as EventMetadata,
+    row[8],
+  ]);
 }
 
 /** The reads of the SQLite store; each statement is prepared once per shape of query. */
@@ -184,7 +163,7 @@ export class SqliteReader {
           return events.concat(here(count - events.length));
         }
         const rows = JSON.parse(page.text) as PageRow[];
-        for (const row of rows) events.push(fromPage(row));
+        for (const row of rows) events.push(fromPageRow(row));
         const last = events[events.length - 1];
         if (last) advance(last);
         if (page.rows < want && !page.truncated) break;

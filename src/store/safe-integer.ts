@@ -17,3 +17,11 @@ export function toSafeInteger(value: bigint | string | number, what: string): nu
   if (big > max || big < -max) throw new PositionOverflowError(what, big);
   return Number(big);
 }
+
+/**
+ * A number a driver or `JSON.parse` produced from a BIGINT: past 2^53 - 1 it is no longer the stored value (and
+ * no longer a safe integer), so it is refused with `PositionOverflow` rather than passed on rounded.
+ */
+export function exactInteger(value: number, what: string): number {
+  return Number.isSafeInteger(value) ? value : toSafeInteger(value, what);
+}
