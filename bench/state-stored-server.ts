@@ -34,8 +34,7 @@ mkdirSync(dataDir, { recursive: true });
 // idempotency keys); its connection, with the store's pragmas, holds the accounts table too.
 const store = createSqliteEventStore({ file: join(dataDir, 'state.sqlite'), durability });
 const db = store.database;
-// A state-stored service makes each UPDATE durable in its COMMIT, as SQLite does at FULL (the event store's
-// connection runs at NORMAL and fsyncs its WAL itself before acknowledging an append; that is ours, not this).
+// A state-stored service makes each UPDATE durable in its COMMIT: said here, not left to the store's settings.
 db.pragma(`synchronous = ${durability === 'strict' ? 'FULL' : 'NORMAL'}`);
 db.exec(`CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, currency TEXT NOT NULL, balance INTEGER NOT NULL,

@@ -19,7 +19,7 @@ export const hindsightSqlite: BenchSystem = {
   durabilities: ['strict', 'normal'],
   durabilityNote: (d) =>
     d === 'strict'
-      ? "durability 'strict': WAL, every commit's WAL fdatasynced before its appends are acknowledged (group commit shares one; the fsync runs off the event loop)"
+      ? "durability 'strict': WAL, synchronous=FULL, fsync on every commit (group commit shares one)"
       : "durability 'normal': WAL, synchronous=NORMAL, fsync at checkpoints only",
   async open(target, durability) {
     if (target.backend !== 'sqlite') throw new Error('hindsight-sqlite needs an SQLite target');

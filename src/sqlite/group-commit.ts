@@ -12,17 +12,11 @@ interface Pending {
 /**
  * Group commit: appends that arrive while the event loop is busy are written in one transaction and share
  * one fsync. Each append runs inside its own savepoint, so one that fails a check is rolled back alone and
- * the others still commit. A promise resolves only once its events are durable: after the COMMIT, and, on a
- * strict store, after `sync` (wal-sync.ts) has put the write-ahead log on disk; meanwhile the next batch may
- * already be written.
+ * the others still commit. A promise resolves only after the COMMIT that made its events durable.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
-  // Batches committed whose sync has not finished yet.
-  private syncing = 0;
-  // Appends queued, being written, or waiting for their sync: `drained()` waits for them.
-  private busy = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
   private readonly begin: Database.Statement;
@@ -33,8 +27,6 @@ export class GroupCommit {
   constructor(
     private readonly db: Database.Database,
     private readonly appender: SqliteAppender,
-    /** Makes what was committed durable (a strict store on a file); absent, a COMMIT is enough. */
-    private readonly sync?: () => Promise<void>,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -43,20 +35,17 @@ export class GroupCommit {
   submit(appends: readonly PreparedAppend[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ appends, resolve, reject });
-      if (!this.busy) {
-        this.busy = true;
+      if (!this.scheduled) {
+        this.scheduled = true;
         this.idle = new Promise((done) => {
           this.markIdle = done;
         });
-      }
-      if (!this.scheduled) {
-        this.scheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Resolves once every append submitted so far has been committed (and made durable) or refused. */
+  /** Resolves once every append submitted so far has been committed or refused. */
   drained(): Promise<void> {
     return this.idle;
   }
@@ -66,41 +55,14 @@ export class GroupCommit {
     this.queue = [];
     this.scheduled = false;
     const outcomes = this.writeBatch(batch);
-    const answer = (failure?: unknown) => {
-      if (failure === undefined && outcomes.some((o) => o instanceof Outcome)) this.notify();
-      for (let i = 0; i < batch.length; i++) {
-        const outcome = outcomes[i];
-        const pending = batch[i] as Pending;
-        if (failure !== undefined) pending.reject(outcome instanceof Outcome ? failure : outcome);
-        else if (outcome instanceof Outcome) pending.resolve(outcome.results);
-        else pending.reject(outcome);
-      }
-    };
-    if (!this.sync || !outcomes.some((o) => o instanceof Outcome)) {
-      answer();
-      this.settled();
-      return;
+    if (outcomes.some((o) => o instanceof Outcome)) this.notify();
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i];
+      const pending = batch[i] as Pending;
+      if (outcome instanceof Outcome) pending.resolve(outcome.results);
+      else pending.reject(outcome);
     }
-    this.syncing++;
-    this.sync()
-      .then(
-        () => answer(),
-        // Committed, but not known to be on disk: the caller hears so, and a retry with the same ids is answered
-        // from what is stored.
-        (error: unknown) =>
-          answer(new Error(`the commit was written but could not be made durable: ${String(error)}`)),
-      )
-      .finally(() => {
-        this.syncing--;
-        this.settled();
-      });
-  }
-
-  private settled(): void {
-    if (this.busy && !this.scheduled && this.syncing === 0) {
-      this.busy = false;
-      this.markIdle();
-    }
+    if (!this.scheduled) this.markIdle();
   }
 
   private notify(): void {

@@ -38,11 +38,6 @@ export class SqliteReader {
     private readonly db: Database.Database,
     /** Reads past the first batch on a second core; absent for `:memory:`, which no other connection can open. */
     private readonly worker?: PageWorker,
-    /**
-     * The last position a reader of the log may see (a strict store: the last one known to be on disk), or a
-     * promise of it when something committed must first be made durable. Absent: everything committed.
-     */
-    private readonly visibleHead?: () => number | Promise<number>,
   ) {}
 
   readStream(streamId: string, o: CheckedReadStream): AsyncGenerator<RecordedEvent> {
@@ -80,19 +75,7 @@ export class SqliteReader {
   readAll(o: CheckedReadAll): AsyncGenerator<RecordedEvent> {
     const filters = ['position >= ?'];
     // The log as far as it is on disk (a strict store), and as far as the caller asked.
-    const byPosition = o.maxPosition !== Number.MAX_SAFE_INTEGER || this.visibleHead !== undefined;
-    let bound = o.maxPosition;
-    const before = () => {
-      const visible = this.visibleHead?.();
-      if (visible === undefined) return undefined;
-      if (typeof visible === 'number') {
-        bound = Math.min(o.maxPosition, visible);
-        return undefined;
-      }
-      return visible.then((head) => {
-        bound = Math.min(o.maxPosition, head);
-      });
-    };
+    const byPosition = o.maxPosition !== Number.MAX_SAFE_INTEGER;
     const byTime = o.maxTime !== Number.MAX_SAFE_INTEGER;
     if (byPosition) filters.push('position <= ?');
     if (byTime) filters.push('recorded_at <= ?');
@@ -112,7 +95,7 @@ export class SqliteReader {
       statement,
       (count) => {
         const params: unknown[] = [next];
-        if (byPosition) params.push(bound);
+        if (byPosition) params.push(o.maxPosition);
         if (byTime) params.push(o.maxTime);
         if (prefix !== undefined) params.push(prefixLength, prefix);
         if (types !== undefined) params.push(types);
@@ -123,7 +106,6 @@ export class SqliteReader {
         next = last.position + 1;
       },
       o,
-      before,
     );
   }
 
@@ -139,8 +121,6 @@ export class SqliteReader {
     params: (count: number) => unknown[],
     advance: (last: RecordedEvent) => void,
     o: { limit: number; batchSize: number; maxBatchSize: number },
-    /** Runs before each batch is read (the log's visible head), at once or, when it must wait, by a promise. */
-    before?: () => undefined | Promise<void>,
   ): AsyncGenerator<RecordedEvent> {
     let first = true;
     const worker = this.worker;
@@ -170,16 +150,12 @@ export class SqliteReader {
       }
       return events;
     };
-    const pick = (count: number): RecordedEvent[] | Promise<RecordedEvent[]> => {
+    const fetch = (count: number): RecordedEvent[] | Promise<RecordedEvent[]> => {
       if (first || !worker?.usable) {
         first = false;
         return here(count);
       }
       return there(worker, count);
-    };
-    const fetch = (count: number): RecordedEvent[] | Promise<RecordedEvent[]> => {
-      const ready = before?.();
-      return ready ? ready.then(() => pick(count)) : pick(count);
     };
     return inBatches(fetch, o.limit, o.batchSize, worker !== undefined);
   }

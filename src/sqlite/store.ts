@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { InvalidInputError, StoreClosedError } from '../events/errors.js';
 import type { RecordedEvent } from '../events/event.js';
@@ -18,7 +17,6 @@ import { GroupCommit } from './group-commit.js';
 import { PageWorker } from './page-worker.js';
 import { SqliteReader } from './read.js';
 import { migrate } from './schema.js';
-import { WalSync } from './wal-sync.js';
 
 export interface SqliteEventStoreOptions {
   /** A path to the database file, or `':memory:'` for a store that lives only as long as the process. */
@@ -56,31 +54,17 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
   const limits: AppendLimits = { maxEventBytes: options.maxEventBytes ?? defaultLimits.maxEventBytes };
   const db = new Database(options.file);
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-  const inMemory = options.file === ':memory:' || options.file === '';
-  if (!inMemory) db.pragma('journal_mode = WAL');
-  // Strict durability fsyncs the WAL itself before acknowledging (wal-sync.ts), off the event loop; the
-  // connection's own commits only write it.
-  db.pragma('synchronous = NORMAL');
+  if (options.file !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability === 'strict' ? 'FULL' : 'NORMAL'}`);
   // Without it an INSERT OR REPLACE deletes a stored event without firing the trigger that forbids deletes.
   db.pragma('recursive_triggers = ON');
   migrate(db);
 
   const appender = new SqliteAppender(db);
-  const wal =
-    durability === 'strict' && !inMemory
-      ? new WalSync(`${resolve(db.name)}-wal`, () => appender.headPosition())
-      : undefined;
-  const commits = new GroupCommit(db, appender, wal && (() => wal.sync()));
-  const worker = inMemory ? undefined : new PageWorker(options.file);
-  // Followers of the log see only what is on disk, nothing a power loss could still take back: what is
-  // committed but not yet known to be durable (another process's append, or one of ours a moment before its
-  // sync) is made durable first.
-  const durableHead = (): number | Promise<number> => {
-    const head = appender.headPosition();
-    if (!wal || head <= wal.durable) return head;
-    return wal.sync().then(() => Math.min(head, wal.durable));
-  };
-  const reader = new SqliteReader(db, worker, wal && durableHead);
+  const commits = new GroupCommit(db, appender);
+  const worker =
+    options.file === ':memory:' || options.file === '' ? undefined : new PageWorker(options.file);
+  const reader = new SqliteReader(db, worker);
   const streamVersion = db.prepare<[string], number | null>(
     'SELECT max(stream_version) FROM events WHERE stream_id = ?',
   );
@@ -127,7 +111,7 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
 
     async headPosition(): Promise<number> {
       open();
-      return durableHead();
+      return appender.headPosition();
     },
 
     async streamVersion(streamId: string): Promise<number> {
@@ -144,7 +128,6 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): Sqlite
       if (closed) return;
       closed = true;
       await commits.drained();
-      await wal?.close();
       await worker?.close();
       db.close();
     },

@@ -94,7 +94,7 @@ describe('SQLite projections', () => {
     expect(status).toMatchObject({ name: 'balances', version: 1, position, lagEvents: 0 });
   });
 
-  it('commit without an fsync of their own; a strict store acknowledges appends once they are on disk', async () => {
+  it('commit without an fsync of their own, and leave strict durability in place for the appends after them', async () => {
     const strict = createSqliteEventStore({ file: join(dir, 'strict.sqlite') });
     const level = () => strict.database.pragma('synchronous', { simple: true });
     const seen: unknown[] = [];
@@ -108,17 +108,19 @@ describe('SQLite projections', () => {
       },
     });
     try {
-      // NORMAL: no commit fsyncs inside SQLite; strict appends wait for the store's own fsync of the WAL.
-      expect(level()).toBe(1);
+      expect(level()).toBe(2); // FULL: every append's commit is fsynced
       const r = runner(strict, [probe], { pollIntervalMs: 10 });
       await r.start();
       const { position } = await strict.appendToStream('acc-1', [
         { type: 'MoneyDeposited', data: { amount: 5 } },
       ]);
-      // Acknowledged means durable: the head a follower sees already covers it.
-      expect(await strict.headPosition()).toBe(position);
       await r.waitFor('probe', position);
-      expect(seen).toEqual([1]);
+      expect(seen).toEqual([1]); // NORMAL while the view commits
+      expect(level()).toBe(2); // and FULL again for the appends
+      const more = await strict.appendToStream('acc-1', [{ type: 'MoneyDeposited', data: { amount: 5 } }]);
+      await r.waitFor('probe', more.position);
+      expect(seen).toEqual([1, 1]);
+      expect(level()).toBe(2);
       await r.stop();
     } finally {
       await strict.close();
