@@ -4,6 +4,7 @@ import { fromPageRow, type PageRow } from '../store/page-row.js';
 import type { CheckedBound, CheckedReadAll, CheckedReadStream } from '../store/read-options.js';
 import { inBatches } from '../store/read-options.js';
 import { toSafeInteger } from '../store/safe-integer.js';
+import { RangePages } from './ranges.js';
 import { queryInOneWrite, statement } from './statement.js';
 
 type Row = [string, string, string, string, string, string, string, string, string];
@@ -157,17 +158,33 @@ export class PostgresReader {
     );
   }
 
+  /**
+   * The log, in two stretches. Up to a head already reported (asked for first when the read is not bounded by
+   * one), every position is final, so that stretch is read by ranges of positions, two at once (ranges.ts). Past
+   * it, from the last row seen, each page below the read frontier (the oldest append still in flight).
+   */
   readAll(o: CheckedReadAll): AsyncGenerator<RecordedEvent> {
     const params: unknown[] = [o.from, '0'];
     const filters = ['position >= $1', 'transaction_id < $2::xid8', ...bounds(o, params)];
-    if (o.streamPrefix !== undefined) {
-      params.push(o.streamPrefix);
-      // starts_with has no wildcards: a % or _ in a prefix means itself.
-      filters.push(`starts_with(stream_id, $${params.length})`);
-    }
-    if (o.types !== undefined) {
-      params.push(o.types);
-      filters.push(`type = ANY($${params.length}::text[])`);
+    const rangeParams: unknown[] = [0, 0];
+    const rangeFilters = [
+      'position >= $1',
+      'position <= $2',
+      ...bounds({ ...o, maxPosition: unbounded }, rangeParams),
+    ];
+    for (const [p, f] of [
+      [params, filters],
+      [rangeParams, rangeFilters],
+    ] as const) {
+      if (o.streamPrefix !== undefined) {
+        p.push(o.streamPrefix);
+        // starts_with has no wildcards: a % or _ in a prefix means itself.
+        f.push(`starts_with(stream_id, $${p.length})`);
+      }
+      if (o.types !== undefined) {
+        p.push(o.types);
+        f.push(`type = ANY($${p.length}::text[])`);
+      }
     }
     const text = pageQuery(
       `${this.s}.events`,
@@ -177,13 +194,38 @@ export class PostgresReader {
       'to_json(stream_id)',
       params.length + 1,
     );
+    const rangeText = pageQuery(
+      `${this.s}.events`,
+      rangeFilters,
+      'position',
+      false,
+      'to_json(stream_id)',
+      rangeParams.length + 1,
+    );
+    let ranges: RangePages | undefined;
+    let rangesRead = false;
     return inBatches(
       async (count) => {
+        const events: RecordedEvent[] = [];
+        if (!rangesRead) {
+          if (!ranges) {
+            const head = o.maxPosition <= this.finalUpTo ? o.maxPosition : await this.headPosition();
+            const to = Math.min(o.maxPosition, head);
+            const read = (from: number, last: number, limit: number) =>
+              this.page(rangeText, [from, last, ...rangeParams.slice(2), limit]);
+            ranges = new RangePages(read, o.from, to, count);
+          }
+          events.push(...(await ranges.take(count)));
+          if (events.length === count) return events;
+          rangesRead = true;
+          params[0] = Math.max(o.from, ranges.to + 1);
+          if (o.maxPosition <= ranges.to) return events;
+        }
         params[1] = o.maxPosition <= this.finalUpTo ? noFrontier : await this.readFrontier();
-        const events = await this.page(text, [...params, count]);
-        const last = events[events.length - 1];
+        const rest = await this.page(text, [...params, count - events.length]);
+        const last = rest[rest.length - 1];
         if (last) params[0] = last.position + 1;
-        return events;
+        return events.concat(rest);
       },
       o.limit,
       o.batchSize,
