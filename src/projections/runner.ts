@@ -266,10 +266,12 @@ export function createProjectionRunner(
       r.active = active;
       r.activeVersion = active.version;
       r.position = await active.position();
-      r.state = 'catching_up';
+      const head = await store.headPosition();
+      // Started at the head already: live now, not only once the next event arrives.
+      r.state = r.position >= head ? 'live' : 'catching_up';
       advanced(r);
       // Far behind (a first build, a long stop): catch up in rebuild-sized batches, then follow live.
-      if ((await store.headPosition()) - r.position > batchSize) await follow(r, active, stop, 'catch-up');
+      if (head - r.position > batchSize) await follow(r, active, stop, 'catch-up');
       await follow(r, active, stop, 'live');
     } finally {
       await lease.release().catch(() => {});

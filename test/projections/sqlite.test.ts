@@ -146,6 +146,16 @@ describe('SQLite projections', () => {
     await second.start();
     await second.waitFor('balances', 150);
     for (let i = 0; i < 5; i++) expect(balance(`a-${i}`)).toBe(30);
+    await second.stop();
+    // Started at the head with nothing new to come: live at once, not 'catching up' until the next event.
+    const third = runner(store, [balancesProjection()], { batchSize: 7 });
+    await third.start();
+    const deadline = Date.now() + 2000;
+    while ((await third.status())[0]?.state !== 'live' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await third.status())[0]?.state).toBe('live');
+    await third.stop();
   });
 
   it('a failing event stops only its projection, is retried, and can be skipped on record', async () => {
