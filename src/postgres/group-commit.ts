@@ -61,11 +61,6 @@ export class PostgresGroupCommit {
     });
   }
 
-  /** Appends queued or being written. */
-  get pending(): number {
-    return this.queue.length + this.inFlight;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
     this.scheduled = true;
